@@ -1,0 +1,228 @@
+import * as opentracing from 'opentracing';
+import { JaegerSpan } from './span';
+import { JaegerSpanContext } from './span-context';
+import type { ProcessInfo, SpanReference, Tag } from './finished-span';
+import { buildProcess } from './process';
+import { randomId64, randomTraceId } from './ids';
+import { nowMicros } from './clock';
+import { DEBUG_FLAG, JAEGER_DEBUG_HEADER, SAMPLED_FLAG } from './constants';
+import type { Sampler } from '../samplers/sampler';
+import type { Reporter } from '../reporters/reporter';
+import type { Codec, Carrier } from '../codecs/codec';
+import { createCodec, type PropagationFormat } from '../codecs/composite';
+import { Metrics } from '../metrics/metrics';
+import { createRateLimitedWarn, log, type Logger } from '../log';
+
+export interface JaegerTracerOptions {
+  serviceName: string;
+  sampler: Sampler;
+  reporter: Reporter;
+  metrics?: Metrics;
+  logger?: Logger;
+  /** Extra process tags (JAEGER_TAGS). */
+  tags?: Readonly<Record<string, unknown>>;
+  /** 128-bit trace ids for new traces (JAEGER_TRACEID_128BIT). */
+  traceId128bit?: boolean;
+  /** Formats injected (all) and extracted (first valid wins). Default: jaeger, w3c. */
+  propagation?: readonly PropagationFormat[];
+  /** Longer baggage values are truncated (the reference client's default is 2048). */
+  maxBaggageValueLength?: number;
+}
+
+export const DEFAULT_PROPAGATION: readonly PropagationFormat[] = Object.freeze(['jaeger', 'w3c'] as const);
+
+const EMPTY_REFS: readonly SpanReference[] = Object.freeze([]);
+
+/** The Jaeger tracer behind the OpenTracing API. */
+export class JaegerTracer extends opentracing.Tracer {
+  readonly serviceName: string;
+  readonly process: ProcessInfo;
+  readonly #sampler: Sampler;
+  readonly #reporter: Reporter;
+  readonly #metrics: Metrics;
+  readonly #logger: Logger;
+  readonly #traceId128bit: boolean;
+  readonly #maxBaggageValueLength: number;
+  readonly #codecs: Record<string, Codec>;
+  readonly #warnOnce: (key: string, msg: string, ...args: unknown[]) => void;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: JaegerTracerOptions) {
+    super();
+    this.serviceName = options.serviceName;
+    this.#sampler = options.sampler;
+    this.#reporter = options.reporter;
+    this.#metrics = options.metrics ?? new Metrics();
+    this.#logger = options.logger ?? log;
+    this.#traceId128bit = options.traceId128bit === true;
+    this.#maxBaggageValueLength = options.maxBaggageValueLength ?? 2048;
+    this.#warnOnce = createRateLimitedWarn(this.#logger);
+    const formats = options.propagation ?? DEFAULT_PROPAGATION;
+    this.#codecs = {
+      [opentracing.FORMAT_TEXT_MAP]: createCodec(formats, { urlEncoding: false }),
+      [opentracing.FORMAT_HTTP_HEADERS]: createCodec(formats, { urlEncoding: true }),
+    };
+    this.process = buildProcess(this.serviceName, options.tags);
+    this.#reporter.setProcess(this.process);
+  }
+
+  get sampler(): Sampler {
+    return this.#sampler;
+  }
+
+  get reporter(): Reporter {
+    return this.#reporter;
+  }
+
+  get metrics(): Metrics {
+    return this.#metrics;
+  }
+
+  /** Overrides the base class, which mutates the caller's options object. */
+  override startSpan(name: string, options?: opentracing.SpanOptions): JaegerSpan {
+    return this._startSpan(name, options ?? {});
+  }
+
+  protected override _startSpan(name: string, options: opentracing.SpanOptions): JaegerSpan {
+    let parent = contextOf(options.childOf);
+    let references = EMPTY_REFS;
+    if (parent !== undefined && parent.isValid) references = [{ type: 'child_of', context: parent }];
+    if (options.references !== undefined && options.references.length > 0) {
+      const refs = references.slice();
+      let firstChildOf: JaegerSpanContext | undefined;
+      let firstFollowsFrom: JaegerSpanContext | undefined;
+      for (const ref of options.references) {
+        const ctx = contextOf(ref.referencedContext());
+        if (ctx === undefined || !ctx.isValid) continue;
+        const followsFrom = ref.type() === opentracing.REFERENCE_FOLLOWS_FROM;
+        refs.push({ type: followsFrom ? 'follows_from' : 'child_of', context: ctx });
+        if (followsFrom) firstFollowsFrom ??= ctx;
+        else firstChildOf ??= ctx;
+      }
+      references = refs;
+      // The parent is childOf, else the first child_of reference, else the first follows_from.
+      if (parent === undefined || !parent.isValid) parent = firstChildOf ?? firstFollowsFrom ?? parent;
+    }
+
+    const startTime = options.startTime === undefined ? nowMicros() : options.startTime * 1000;
+    const tags: Tag[] = [];
+    const userTags = options.tags;
+    let context: JaegerSpanContext;
+    if (parent !== undefined && parent.isValid) {
+      context = new JaegerSpanContext(
+        parent.traceId, randomId64(), parent.spanId, parent.flags, parent.baggage, '', parent.traceState,
+      );
+      if (parent.isRemote) {
+        if (parent.isSampled) this.#metrics.tracesJoinedSampled.increment();
+        else this.#metrics.tracesJoinedNotSampled.increment();
+      }
+    } else {
+      const traceId = randomTraceId(this.#traceId128bit);
+      let flags = 0;
+      if (parent !== undefined && parent.debugId !== '') {
+        flags = SAMPLED_FLAG | DEBUG_FLAG;
+        tags.push({ key: JAEGER_DEBUG_HEADER, value: parent.debugId });
+      } else {
+        const decision = this.#sampler.sample(name);
+        if (decision.sampled) {
+          flags = SAMPLED_FLAG;
+          for (const t of decision.tags) tags.push(t);
+        }
+      }
+      // Root span id = low 64 bits of the trace id, as the reference clients do.
+      context = new JaegerSpanContext(traceId, traceId.length === 16 ? traceId : traceId.slice(16), '', flags, parent?.baggage);
+      if (flags & SAMPLED_FLAG) this.#metrics.tracesStartedSampled.increment();
+      else this.#metrics.tracesStartedNotSampled.increment();
+    }
+    if (context.isSampled) {
+      this.#metrics.spansStartedSampled.increment();
+      if (userTags !== undefined) for (const key in userTags) tags.push({ key, value: userTags[key] });
+    } else {
+      this.#metrics.spansStartedNotSampled.increment();
+    }
+    const span = new JaegerSpan(this, name, context, startTime, tags, references);
+    // sampling.priority among the start tags may flip the decision; setTag applies it.
+    if (userTags !== undefined && opentracing.Tags.SAMPLING_PRIORITY in userTags && !context.isSampled) {
+      span.setTag(opentracing.Tags.SAMPLING_PRIORITY, userTags[opentracing.Tags.SAMPLING_PRIORITY]);
+    }
+    return span;
+  }
+
+  protected override _inject(spanContext: opentracing.SpanContext, format: string, carrier: unknown): void {
+    if (!(spanContext instanceof JaegerSpanContext) || carrier == null || typeof carrier !== 'object') return;
+    const codec = this.#codecs[format];
+    if (codec !== undefined) {
+      codec.inject(spanContext, carrier as Carrier);
+    } else if (format !== opentracing.FORMAT_BINARY) {
+      this.#warnOnce(`inject:${format}`, 'inject: unsupported format %s ignored', format);
+    }
+  }
+
+  protected override _extract(format: string, carrier: unknown): JaegerSpanContext | null {
+    if (carrier == null || typeof carrier !== 'object') return null;
+    const codec = this.#codecs[format];
+    if (codec === undefined) {
+      if (format !== opentracing.FORMAT_BINARY) {
+        this.#warnOnce(`extract:${format}`, 'extract: unsupported format %s ignored', format);
+      }
+      return null;
+    }
+    try {
+      return codec.extract(carrier as Carrier);
+    } catch (err) {
+      // Codecs do not throw by contract; this guards a carrier with hostile getters.
+      this.#metrics.decodingErrors.increment();
+      this.#warnOnce('extract:error', 'extract failed: %s', (err as Error)?.message);
+      return null;
+    }
+  }
+
+  /** Called by JaegerSpan.setBaggageItem: returns the span's new context. */
+  setBaggage(span: JaegerSpan, context: JaegerSpanContext, key: string, value: string): JaegerSpanContext {
+    let str = String(value);
+    const fields: Tag[] = [{ key: 'event', value: 'baggage' }, { key: 'key', value: key }];
+    if (str.length > this.#maxBaggageValueLength) {
+      str = str.slice(0, this.#maxBaggageValueLength);
+      fields.push({ key: 'truncated', value: true });
+      this.#metrics.baggageTruncate.increment();
+    }
+    fields.push({ key: 'value', value: str });
+    if (context.baggage?.[key] !== undefined) fields.push({ key: 'override', value: true });
+    span.logFields(fields);
+    this.#metrics.baggageUpdateSuccess.increment();
+    return context.withBaggageItem(key, str);
+  }
+
+  /** Called by JaegerSpan.finish. */
+  reportSpan(span: JaegerSpan): void {
+    this.#metrics.spansFinished.increment();
+    if (this.#closing !== undefined || !span.spanContext.isSampled) return;
+    this.#reporter.report(span);
+  }
+
+  /**
+   * Flushes every queued span, stops the sampler's and reporter's timers and closes sockets.
+   * Spans finished afterwards are dropped silently. Safe to call more than once.
+   */
+  close(callback?: (err?: Error) => void): Promise<void> {
+    if (this.#closing === undefined) {
+      this.#closing = (async () => {
+        try {
+          this.#sampler.close();
+        } finally {
+          await this.#reporter.close();
+        }
+      })();
+    }
+    const p = this.#closing;
+    if (typeof callback === 'function') p.then(() => callback(), (err) => callback(err));
+    return p;
+  }
+}
+
+function contextOf(ref: opentracing.Span | opentracing.SpanContext | null | undefined): JaegerSpanContext | undefined {
+  if (ref == null) return undefined;
+  if (ref instanceof JaegerSpanContext) return ref;
+  if (ref instanceof JaegerSpan) return ref.spanContext;
+  return undefined;
+}
