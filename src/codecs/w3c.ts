@@ -1,0 +1,168 @@
+import { JaegerSpanContext, normalizeSpanId, normalizeTraceId } from '../tracer/span-context';
+import { DEBUG_FLAG, SAMPLED_FLAG } from '../tracer/constants';
+import type { Carrier } from './codec';
+import {
+  BaggageBuilder, CarrierReader, extractWith, MAX_BAGGAGE_ITEMS, safeDecode, safeEncode,
+  TOKEN, type FormatCodec,
+} from './carrier';
+
+// W3C Trace Context (traceparent, tracestate) and W3C Baggage. Parsing follows the specs' MUSTs:
+// lowercase hex only, exact field lengths for version 00, extra fields allowed only for later
+// versions, version ff and all-zero ids invalid. Our debug bit has no W3C equivalent: a debug
+// span is injected as sampled, and W3C flag bits other than sampled are not read (0x02 is
+// "random" in Trace Context level 2, not debug).
+
+export const TRACEPARENT_HEADER = 'traceparent';
+export const TRACESTATE_HEADER = 'tracestate';
+export const BAGGAGE_HEADER = 'baggage';
+
+/** tracestate limits from the spec; a longer list is dropped whole rather than cut. */
+const MAX_TRACESTATE_MEMBERS = 32;
+const MAX_TRACESTATE_LENGTH = 512;
+/** The W3C baggage header limit (as MAX_HEADER_LENGTH): inject stops short of it. */
+const MAX_BAGGAGE_LENGTH = 8192;
+
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const SPAN_ID = /^[0-9a-f]{16}$/;
+const BYTE = /^[0-9a-f]{2}$/;
+const PRINTABLE = /^[\x20-\x7e]*$/;
+const PAD_16 = '0000000000000000';
+
+/** The traceparent / tracestate / baggage codec (percent-encoding is part of the format). */
+export function createW3cCodec(): FormatCodec {
+  const codec: FormatCodec = {
+    baggagePrefix: '',
+
+    inject(context: JaegerSpanContext, carrier: Carrier): void {
+      if (context.isValid) {
+        const traceId = context.traceId.length === 16 ? PAD_16 + context.traceId : context.traceId;
+        const sampled = (context.flags & (SAMPLED_FLAG | DEBUG_FLAG)) !== 0;
+        carrier[TRACEPARENT_HEADER] = `00-${traceId}-${context.spanId}-${sampled ? '01' : '00'}`;
+        if (context.traceState !== '') carrier[TRACESTATE_HEADER] = context.traceState;
+      }
+      const baggage = context.baggage === undefined ? '' : serializeBaggage(context.baggage);
+      if (baggage !== '') carrier[BAGGAGE_HEADER] = baggage;
+    },
+
+    extractFrom(reader: CarrierReader): JaegerSpanContext | null {
+      const header = reader.get(TRACEPARENT_HEADER);
+      const parent = header === undefined ? null : parseTraceparent(header);
+      const bag = new BaggageBuilder();
+      extractBaggage(reader, bag);
+      if (parent !== null) {
+        const state = reader.getList(TRACESTATE_HEADER);
+        const traceState = state === undefined ? '' : validTraceState(state);
+        return new JaegerSpanContext(
+          parent.traceId, parent.spanId, '', parent.flags, bag.items, '', traceState, true,
+        );
+      }
+      return bag.items === undefined ? null : new JaegerSpanContext('', '', '', 0, bag.items, '', '', true);
+    },
+
+    extractBaggage,
+
+    extract(carrier: Carrier): JaegerSpanContext | null {
+      return extractWith(codec, carrier);
+    },
+  };
+  return codec;
+}
+
+function extractBaggage(reader: CarrierReader, into: BaggageBuilder): void {
+  // The reader already ignores a header over 8192 characters, the W3C limit.
+  const header = reader.getList(BAGGAGE_HEADER);
+  if (header !== undefined) parseBaggage(header, into);
+}
+
+interface ParsedParent {
+  traceId: string;
+  spanId: string;
+  flags: number;
+}
+
+/** `{version}-{trace-id}-{parent-id}-{flags}[-…]`, or null when the spec says to ignore it. */
+export function parseTraceparent(value: string): ParsedParent | null {
+  const v = value.trim();
+  // 55 characters for version 00; a later version may append '-' and more fields.
+  if (v.length < 55 || (v.length > 55 && v[55] !== '-')) return null;
+  if (v[2] !== '-' || v[35] !== '-' || v[52] !== '-') return null;
+  const version = v.slice(0, 2);
+  if (!BYTE.test(version) || version === 'ff' || (version === '00' && v.length !== 55)) return null;
+  const traceHex = v.slice(3, 35);
+  const spanHex = v.slice(36, 52);
+  const flagsHex = v.slice(53, 55);
+  if (!TRACE_ID.test(traceHex) || !SPAN_ID.test(spanHex) || !BYTE.test(flagsHex)) return null;
+  const traceId = normalizeTraceId(traceHex);
+  const spanId = normalizeSpanId(spanHex);
+  if (traceId === null || spanId === null) return null;
+  return { traceId, spanId, flags: parseInt(flagsHex, 16) & 0x01 ? SAMPLED_FLAG : 0 };
+}
+
+/**
+ * The tracestate to pass on, or '' when it breaks the spec's bounds (32 members, 512 characters),
+ * holds a member without '=' or holds a character that could not be sent in a header.
+ */
+export function validTraceState(value: string): string {
+  const v = value.trim();
+  if (v.length > MAX_TRACESTATE_LENGTH || !PRINTABLE.test(v)) return '';
+  let members = 0;
+  let start = 0;
+  while (start <= v.length) {
+    let end = v.indexOf(',', start);
+    if (end < 0) end = v.length;
+    const member = v.slice(start, end).trim();
+    if (member !== '') {
+      if (++members > MAX_TRACESTATE_MEMBERS || member.indexOf('=') <= 0) return '';
+    }
+    start = end + 1;
+  }
+  return v;
+}
+
+/**
+ * `k1=v1,k2=v2;prop`: properties are dropped, keys and values percent-decoded, members past
+ * MAX_BAGGAGE_ITEMS ignored. A member whose key is not a token is skipped.
+ */
+export function parseBaggage(header: string, into: BaggageBuilder): void {
+  let start = 0;
+  let members = 0;
+  while (start <= header.length && members < MAX_BAGGAGE_ITEMS) {
+    let end = header.indexOf(',', start);
+    if (end < 0) end = header.length;
+    let member = header.slice(start, end);
+    start = end + 1;
+    const semi = member.indexOf(';');
+    if (semi >= 0) member = member.slice(0, semi);
+    const eq = member.indexOf('=');
+    if (eq < 0) continue;
+    members++;
+    const key = member.slice(0, eq).trim();
+    if (!TOKEN.test(key)) continue;
+    if (!into.add(safeDecode(key), safeDecode(member.slice(eq + 1).trim()))) return;
+  }
+}
+
+/** Serialises within the W3C limits: members that would pass them are left out. */
+export function serializeBaggage(baggage: Readonly<Record<string, string>>): string {
+  let out = '';
+  let members = 0;
+  for (const key in baggage) {
+    if (members >= MAX_BAGGAGE_ITEMS) break;
+    const k = encodeKey(key);
+    const v = safeEncode(baggage[key]);
+    if (k === undefined || v === undefined) continue;
+    const member = `${k}=${v}`;
+    if (out.length + member.length + 1 > MAX_BAGGAGE_LENGTH) continue;
+    out = out === '' ? member : `${out},${member}`;
+    members++;
+  }
+  return out;
+}
+
+// Keys are tokens on the wire; encodeURIComponent leaves '(' and ')', which are not token characters.
+function encodeKey(key: string): string | undefined {
+  if (key === '') return undefined;
+  if (TOKEN.test(key) && key.indexOf('%') < 0) return key;
+  const k = safeEncode(key);
+  return k === undefined ? undefined : k.replace(/\(/g, '%28').replace(/\)/g, '%29');
+}
