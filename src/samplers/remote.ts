@@ -1,0 +1,260 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { Sampler, SamplingDecision } from './sampler';
+import { ProbabilisticSampler } from './probabilistic';
+import { DEFAULT_MAX_OPERATIONS } from './per-operation';
+import { applyStrategy, parseStrategy, strategyProblem, type SamplingStrategy } from './strategy';
+import { Metrics, type Counter } from '../metrics/metrics';
+import { log, type Logger } from '../log';
+import { runUntraced } from '../context/suppress';
+import { SAMPLER_TYPE_REMOTE } from '../tracer/constants';
+
+export interface RemoteSamplerOptions {
+  /** Sent as the `service` query parameter. */
+  serviceName: string;
+  /** The sampling endpoint without the query. Default: the local agent, 'http://localhost:5778/sampling'. */
+  samplingUrl?: string;
+  /** Time between polls. Default 60000 (the reference clients' default). */
+  refreshIntervalMs?: number;
+  /** Decides until the first strategy arrives, and for as long as none does. Default: probabilistic 0.001. */
+  initialSampler?: Sampler;
+  /** Cap for per-operation strategies. Default 2000. */
+  maxOperations?: number;
+  metrics?: Metrics;
+  logger?: Logger;
+  /** Called after every poll, successful or not; for tests and diagnostics. */
+  onUpdate?: (sampler: RemoteSampler) => void;
+}
+
+export const DEFAULT_SAMPLING_URL = 'http://localhost:5778/sampling';
+export const DEFAULT_REFRESH_INTERVAL_MS = 60_000;
+/** Jaeger's own default strategy. */
+export const DEFAULT_INITIAL_SAMPLING_RATE = 0.001;
+
+const REQUEST_TIMEOUT_MS = 5_000;
+// A per-operation answer for 2,000 operations is about 200 kB; anything far larger is not a strategy.
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+// setTimeout fires at once for delays beyond a signed 32-bit number of milliseconds.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+type FailureKind = 'url' | 'query' | 'parse' | 'update';
+
+function queryUrl(base: string, serviceName: string): URL {
+  const url = new URL(base);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported protocol ${url.protocol}`);
+  url.searchParams.set('service', serviceName);
+  return url;
+}
+
+/**
+ * Asks a Jaeger sampling manager (the agent's /sampling or the collector's /api/sampling) for this
+ * service's strategy, now and every `refreshIntervalMs`, and samples with it. Until an answer
+ * arrives, and whenever the manager is unreachable or answers nonsense, the current sampler stays.
+ * Decisions carry the tags of whichever sampler is current. Never throws; timers and sockets do
+ * not keep the process alive.
+ */
+export class RemoteSampler implements Sampler {
+  readonly type = SAMPLER_TYPE_REMOTE;
+  readonly serviceName: string;
+  readonly refreshIntervalMs: number;
+  readonly #url: URL | undefined;
+  readonly #agent: http.Agent | undefined;
+  readonly #maxOperations: number;
+  readonly #metrics: Metrics;
+  readonly #logger: Logger;
+  readonly #onUpdate: ((sampler: RemoteSampler) => void) | undefined;
+  /** Failure kinds already warned about since the last good poll: one warning per outage, not per poll. */
+  readonly #warned = new Set<FailureKind>();
+  #sampler: Sampler;
+  #timer: NodeJS.Timeout | undefined;
+  #inFlight: Promise<void> | undefined;
+  #cancel: (() => void) | undefined;
+  #closed = false;
+
+  constructor(options: RemoteSamplerOptions) {
+    this.serviceName = String(options.serviceName);
+    const interval = options.refreshIntervalMs;
+    this.refreshIntervalMs =
+      typeof interval === 'number' && interval > 0 ? Math.min(interval, MAX_TIMER_MS) : DEFAULT_REFRESH_INTERVAL_MS;
+    this.#sampler = options.initialSampler ?? new ProbabilisticSampler(DEFAULT_INITIAL_SAMPLING_RATE);
+    this.#maxOperations = options.maxOperations ?? DEFAULT_MAX_OPERATIONS;
+    this.#metrics = options.metrics ?? new Metrics();
+    this.#logger = options.logger ?? log;
+    this.#onUpdate = options.onUpdate;
+    const base = options.samplingUrl ?? DEFAULT_SAMPLING_URL;
+    try {
+      this.#url = queryUrl(base, this.serviceName);
+      // Our own agent: no keep-alive (one request a minute gains nothing from it) and no sharing of
+      // the global agent's pool with the application.
+      const Agent = this.#url.protocol === 'https:' ? https.Agent : http.Agent;
+      this.#agent = new Agent({ keepAlive: false, maxSockets: 1 });
+    } catch (err) {
+      this.#warnFailure('url', 'remote sampler: invalid sampling URL %s (%s); keeping the initial sampler', base, err);
+      return;
+    }
+    // The first poll comes right after the caller's synchronous code, then every refreshIntervalMs.
+    this.#schedule(0);
+  }
+
+  /** The sampler deciding now: the initial one until a strategy has been applied. */
+  get currentSampler(): Sampler {
+    return this.#sampler;
+  }
+
+  /** The full URL polled, with the service query; undefined when the configured URL is invalid. */
+  get samplingUrl(): string | undefined {
+    return this.#url?.href;
+  }
+
+  sample(operationName: string): SamplingDecision {
+    return this.#sampler.sample(operationName);
+  }
+
+  /**
+   * Polls the sampling manager once now. Resolves when the poll has been handled (never rejects);
+   * while a poll is running, returns that poll's promise.
+   */
+  refresh(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#inFlight ??= new Promise<void>((resolve) => {
+      this.#poll(() => {
+        this.#inFlight = undefined;
+        resolve();
+      });
+    });
+    return this.#inFlight;
+  }
+
+  /** Stops polling, aborts a poll in flight and closes the current sampler. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#cancel?.();
+    this.#agent?.destroy();
+    this.#sampler.close();
+  }
+
+  #schedule(delayMs: number): void {
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.refresh().then(() => {
+        if (!this.#closed) this.#schedule(this.refreshIntervalMs);
+      });
+    }, delayMs);
+    this.#timer.unref();
+  }
+
+  #poll(done: () => void): void {
+    const url = this.#url;
+    let settled = false;
+    let request: http.ClientRequest | undefined;
+    // Every path ends here exactly once; after close() the outcome is dropped unrecorded.
+    const finish = (outcome?: () => void): void => {
+      if (settled) return;
+      settled = true;
+      this.#cancel = undefined;
+      if (!this.#closed) {
+        this.#guard(outcome);
+        this.#guard(this.#onUpdate === undefined ? undefined : () => this.#onUpdate?.(this));
+      }
+      done();
+    };
+    const queryFailed = (reason: unknown) => () =>
+      this.#fail('query', this.#metrics.samplerQueryFailure,
+        'remote sampler: cannot query %s (%s); keeping the current sampler', url?.href, reason);
+    // The bad URL was warned about at construction; each poll only counts.
+    if (url === undefined) return finish(() => this.#metrics.samplerQueryFailure.increment());
+    this.#cancel = () => {
+      request?.destroy();
+      finish();
+    };
+    try {
+      const get = url.protocol === 'https:' ? https.get : http.get;
+      request = runUntraced(() =>
+        get(url, { agent: this.#agent, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+          if (res.statusCode !== 200) {
+            res.resume();
+            return finish(queryFailed(`HTTP ${res.statusCode ?? '?'}`));
+          }
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+            else res.destroy(new Error(`answer longer than ${MAX_BODY_BYTES} bytes`));
+          });
+          res.on('end', () => finish(() => this.#apply(Buffer.concat(chunks).toString('utf8'))));
+          res.on('error', (err) => finish(queryFailed(err.message)));
+          res.on('close', () => finish(queryFailed('connection closed before the answer ended')));
+        }),
+      );
+      request.on('socket', (socket) => socket.unref());
+      request.on('timeout', () => request?.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+      request.on('error', (err) => finish(queryFailed(err.message)));
+    } catch (err) {
+      finish(queryFailed(err instanceof Error ? err.message : err));
+    }
+  }
+
+  #apply(body: string): void {
+    this.#metrics.samplerRetrieved.increment();
+    let strategy: SamplingStrategy;
+    try {
+      strategy = parseStrategy(body);
+    } catch (err) {
+      return this.#fail('parse', this.#metrics.samplerParsingFailure,
+        'remote sampler: cannot read the strategy from %s (%s); keeping the current sampler',
+        this.#url?.href, err instanceof Error ? err.message : err);
+    }
+    const problem = strategyProblem(strategy);
+    if (problem !== undefined) {
+      return this.#fail('update', this.#metrics.samplerUpdateFailure,
+        'remote sampler: cannot apply the strategy from %s (%s); keeping the current sampler', this.#url?.href, problem);
+    }
+    const previous = this.#sampler;
+    let next: ReturnType<typeof applyStrategy>;
+    try {
+      next = applyStrategy(previous, strategy, this.#maxOperations);
+    } catch (err) {
+      return this.#fail('update', this.#metrics.samplerUpdateFailure,
+        'remote sampler: cannot apply the strategy from %s (%s); keeping the current sampler', this.#url?.href, err);
+    }
+    const { sampler, changed } = next;
+    if (sampler !== previous) {
+      this.#sampler = sampler;
+      previous.close();
+    }
+    if (changed) {
+      this.#metrics.samplerUpdated.increment();
+      this.#logger.debug('remote sampler: now sampling with %s strategy %j', strategy.kind, strategy);
+    }
+    this.#warned.clear();
+  }
+
+  #fail(kind: FailureKind, counter: Counter, msg: string, ...args: unknown[]): void {
+    counter.increment();
+    this.#warnFailure(kind, msg, ...args);
+  }
+
+  #warnFailure(kind: FailureKind, msg: string, ...args: unknown[]): void {
+    const first = !this.#warned.has(kind);
+    this.#warned.add(kind);
+    this.#guard(() => (first ? this.#logger.warn(msg, ...args) : this.#logger.debug(msg, ...args)));
+  }
+
+  /** Runs `fn` from a socket or timer callback, where a throw would crash the application. */
+  #guard(fn: (() => void) | undefined): void {
+    if (fn === undefined) return;
+    try {
+      fn();
+    } catch (err) {
+      try {
+        this.#logger.debug('remote sampler: ignored error %s', err);
+      } catch {
+        // A logger that throws has nowhere left to report to.
+      }
+    }
+  }
+}
