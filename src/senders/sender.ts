@@ -25,4 +25,9 @@ export interface Sender {
   close(): Promise<void>;
   /** Spans appended and not yet sent or dropped (buffered plus in flight). */
   readonly queued: number;
+  /**
+   * Optional: told about spans dropped before they reached the sender (the reporter's full queue),
+   * so that the batches' ClientStats (fullQueueDroppedSpans) report them to the agent.
+   */
+  noteDropped?(count: number, reason: DropReason): void;
 }

@@ -1,0 +1,230 @@
+import * as dgram from 'node:dgram';
+import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
+import { isIP } from 'node:net';
+import type { DropReason, Sender, SenderEvents } from './sender';
+import type { FinishedSpan, ProcessInfo } from '../tracer/finished-span';
+import { SpanBatcher } from '../thrift/span-batcher';
+import { log, type Logger } from '../log';
+
+/** dns.lookup with `{ all: true }`: the shape of a lookup a test may inject. */
+export type LookupAll = (
+  hostname: string,
+  options: LookupAllOptions,
+  callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
+
+export interface UdpSenderOptions {
+  /** Agent host name or IP literal. Default 'localhost' (resolved to IPv4 when it has one). */
+  host?: string;
+  /** Agent port for compact Thrift. Default 6831. */
+  port?: number;
+  /** Largest datagram sent, everything included. Default 65000 (the agent's read buffer). */
+  maxPacketSize?: number;
+  logger?: Logger;
+  /** Resolves the host, once; defaults to dns.lookup. */
+  lookup?: LookupAll;
+}
+
+export const DEFAULT_AGENT_HOST = 'localhost';
+export const DEFAULT_AGENT_PORT = 6831;
+export const DEFAULT_MAX_PACKET_SIZE = 65000;
+
+type Done = (err?: Error | null) => void;
+
+/**
+ * Sends spans to a Jaeger agent as Agent.emitBatch messages in compact Thrift, one per datagram.
+ * The socket is created on the first send, connected to the agent's address (resolved once) and
+ * unref'd; send failures are counted as 'send_error', never thrown.
+ */
+export class UdpSender implements Sender {
+  readonly host: string;
+  readonly port: number;
+  readonly maxPacketSize: number;
+  readonly #batcher: SpanBatcher;
+  readonly #logger: Logger;
+  readonly #lookup: LookupAll;
+  #address: { address: string; family: number } | undefined;
+  #socket: dgram.Socket | undefined;
+  #opening = false;
+  #waiting: Array<{ frame: Buffer; done: Done }> = [];
+  #closing: Promise<void> | undefined;
+
+  constructor(options: UdpSenderOptions = {}) {
+    this.host = stripBrackets(options.host || DEFAULT_AGENT_HOST);
+    this.port = validPort(options.port) ? options.port : DEFAULT_AGENT_PORT;
+    const max = options.maxPacketSize;
+    this.maxPacketSize = typeof max === 'number' && max >= 512 && max <= 65507 ? Math.floor(max) : DEFAULT_MAX_PACKET_SIZE;
+    this.#logger = options.logger ?? log;
+    this.#lookup = options.lookup ?? (dnsLookup as LookupAll);
+    this.#batcher = new SpanBatcher({
+      protocol: 'compact',
+      envelope: true,
+      maxFrameBytes: this.maxPacketSize,
+      transmit: (frame, done) => this.#transmit(frame, done),
+      recycle: true,
+      logger: this.#logger,
+    });
+  }
+
+  /** The agent's resolved IP address, once the first send has looked it up. */
+  get agentAddress(): string | undefined {
+    return this.#address?.address;
+  }
+
+  get queued(): number {
+    return this.#batcher.queued;
+  }
+
+  setProcess(process: ProcessInfo): void {
+    this.#batcher.setProcess(process);
+  }
+
+  setEvents(events: SenderEvents): void {
+    this.#batcher.setEvents(events);
+  }
+
+  noteDropped(count: number, reason: DropReason): void {
+    this.#batcher.noteDropped(count, reason);
+  }
+
+  append(span: FinishedSpan): void {
+    this.#batcher.append(span);
+  }
+
+  flush(): Promise<void> {
+    return this.#batcher.flush();
+  }
+
+  close(): Promise<void> {
+    if (this.#closing === undefined) {
+      this.#batcher.stop();
+      this.#closing = this.#batcher.flush().then(() => {
+        const socket = this.#socket;
+        this.#socket = undefined;
+        if (socket !== undefined) closeQuietly(socket);
+      });
+    }
+    return this.#closing;
+  }
+
+  #transmit(frame: Buffer, done: Done): void {
+    const socket = this.#socket;
+    if (socket !== undefined) {
+      try {
+        socket.send(frame, done);
+      } catch (err) {
+        process.nextTick(done, err as Error); // e.g. a socket closed under us: count, never throw
+      }
+      return;
+    }
+    this.#waiting.push({ frame, done });
+    if (!this.#opening) this.#open();
+  }
+
+  #open(): void {
+    this.#opening = true;
+    if (this.#address !== undefined) {
+      this.#connect(this.#address.address, this.#address.family);
+      return;
+    }
+    resolveAgent(this.host, this.#lookup, (err, address, family) => {
+      if (err) {
+        this.#opening = false;
+        this.#failWaiting(new Error(`cannot resolve agent host '${this.host}': ${err.message}`));
+        return;
+      }
+      this.#address = { address, family };
+      this.#logger.debug('agent %s resolved to %s', this.host, address);
+      this.#connect(address, family);
+    });
+  }
+
+  // A connected socket: the kernel routes once, and an agent that is not listening shows up as
+  // ECONNREFUSED on a later send instead of datagrams vanishing silently.
+  #connect(address: string, family: number): void {
+    let socket: dgram.Socket;
+    try {
+      socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
+    } catch (err) {
+      this.#opening = false;
+      this.#failWaiting(err as Error);
+      return;
+    }
+    socket.unref();
+    let connecting = true;
+    const fail = (err: Error): void => {
+      connecting = false;
+      this.#opening = false;
+      closeQuietly(socket);
+      this.#failWaiting(err);
+    };
+    // Errors outside send callbacks (bind failures, late socket faults) must never go unhandled.
+    socket.on('error', (err) => {
+      this.#logger.debug('agent socket error: %s', err.message);
+      if (connecting) return fail(err);
+      if (this.#socket === socket) this.#socket = undefined; // the next send reconnects
+      closeQuietly(socket);
+    });
+    const connected = (err?: Error): void => {
+      if (!connecting) return;
+      if (err) return fail(new Error(`cannot connect to agent ${address}:${this.port}: ${err.message}`));
+      connecting = false;
+      this.#opening = false;
+      this.#socket = socket;
+      const waiting = this.#waiting;
+      this.#waiting = [];
+      for (const { frame, done } of waiting) this.#transmit(frame, done);
+    };
+    try {
+      socket.connect(this.port, address, connected as () => void);
+    } catch (err) {
+      fail(err as Error);
+    }
+  }
+
+  #failWaiting(err: Error): void {
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const { done } of waiting) done(err);
+  }
+}
+
+/** IPv4 unless the host is an IPv6 literal or has only IPv6 addresses. */
+function resolveAgent(
+  host: string,
+  lookup: LookupAll,
+  callback: (err: Error | null, address: string, family: number) => void,
+): void {
+  const literal = isIP(host);
+  if (literal !== 0) {
+    process.nextTick(callback, null, host, literal);
+    return;
+  }
+  try {
+    lookup(host, { all: true }, (err, addresses) => {
+      if (err) return callback(err, '', 0);
+      const list = Array.isArray(addresses) ? addresses : [];
+      const pick = list.find((a) => a.family === 4) ?? list.find((a) => a.family === 6);
+      if (pick === undefined) return callback(new Error('no address found'), '', 0);
+      callback(null, pick.address, pick.family);
+    });
+  } catch (err) {
+    process.nextTick(callback, err as Error, '', 0);
+  }
+}
+
+function closeQuietly(socket: dgram.Socket): void {
+  try {
+    socket.close();
+  } catch {
+    // already closed
+  }
+}
+
+function stripBrackets(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+function validPort(port: unknown): port is number {
+  return typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536;
+}
