@@ -67,6 +67,7 @@ export class RemoteReporter implements Reporter {
     this.#stats.reported++;
     if (this.#sender.queued >= this.#maxQueueSize) {
       this.#dropped(1, 'queue_full');
+      this.#sender.noteDropped?.(1, 'queue_full'); // so the agent's ClientStats see it too
       return;
     }
     try {
