@@ -10,25 +10,22 @@ import { JaegerTracer } from '../src/tracer/tracer';
 import { ConstSampler } from '../src/samplers/const';
 import { CompositeReporter } from '../src/reporters/composite';
 import { InMemoryReporter } from '../src/reporters/in-memory';
-import { RemoteReporter } from '../src/reporters/remote';
-import { UdpSender } from '../src/senders/udp';
-import { HttpSender } from '../src/senders/http';
+import { createReporter, createTracer } from '../src/config/build';
+import { loadEnvConfig } from '../src/config/from-env';
 import { renderTraces, type ServiceSpan } from './trace-tree';
 
 const collected: ServiceSpan[] = [];
+const config = loadEnvConfig();
 
+// Every span goes to memory (to print) and through the pipeline the JAEGER_* variables describe.
+// The demo samples everything whatever JAEGER_SAMPLER_TYPE says, so there is always a trace to show.
 function makeTracer(service: string): JaegerTracer {
   const memory = new InMemoryReporter();
   memory.report = (span) => { collected.push({ service, span }); };
-  const env = process.env;
-  const sender = env.JAEGER_ENDPOINT
-    ? new HttpSender({ endpoint: env.JAEGER_ENDPOINT })
-    : new UdpSender({ host: env.JAEGER_AGENT_HOST || 'localhost', port: Number(env.JAEGER_AGENT_PORT) || 6831 });
-  return new JaegerTracer({
+  return createTracer(config, {
     serviceName: service,
     sampler: new ConstSampler(true),
-    reporter: new CompositeReporter([memory, new RemoteReporter(sender)]),
-    logger: { error() {}, warn() {}, info() {}, debug() {} },
+    reporter: new CompositeReporter([memory, createReporter(config)]),
   });
 }
 
@@ -108,9 +105,9 @@ async function main(): Promise<void> {
   await Promise.all([frontendTracer.close(), backendTracer.close()]);
 
   console.log(renderTraces(collected, [Tags.HTTP_STATUS_CODE, Tags.SPAN_KIND]));
-  const target = process.env.JAEGER_ENDPOINT
-    ? `the collector at ${process.env.JAEGER_ENDPOINT}`
-    : `a Jaeger agent at ${process.env.JAEGER_AGENT_HOST || 'localhost'}:${process.env.JAEGER_AGENT_PORT || 6831} (UDP)`;
+  const target = config.endpoint !== undefined
+    ? `the collector at ${config.endpoint}`
+    : `a Jaeger agent at ${config.agentHost}:${config.agentPort} (UDP)`;
   console.log(`\nThe same spans were also sent to ${target}.`);
   console.log('To see them in Jaeger, run an all-in-one Jaeger and re-run with JAEGER_AGENT_HOST=<host>');
   console.log('or JAEGER_ENDPOINT=http://<host>:14268/api/traces, then open http://<host>:16686.');

@@ -91,7 +91,11 @@ function buildSender(config: TracerConfig, logger: Logger): Sender {
   return new UdpSender({ host: config.agentHost, port: config.agentPort, logger, lookup });
 }
 
-function buildReporter(config: TracerConfig, metrics: Metrics, logger: Logger): Reporter {
+/**
+ * The configured reporting pipeline alone: RemoteReporter over the HTTP or UDP sender, plus a
+ * LoggingReporter when `logSpans`. For code that adds reporters of its own (CompositeReporter).
+ */
+export function createReporter(config: TracerConfig, metrics: Metrics = new Metrics(), logger: Logger = log): Reporter {
   const remote = new RemoteReporter(buildSender(config, logger), {
     flushIntervalMs: config.flushIntervalMs,
     maxQueueSize: config.maxQueueSize,
@@ -126,7 +130,7 @@ export function createTracer(config: TracerConfig, overrides: TracerOverrides = 
   const metrics = new Metrics(overrides.metricsFactory);
   const sampler = overrides.sampler ?? buildSampler(config, serviceName, metrics, logger);
   try {
-    const reporter = overrides.reporter ?? buildReporter(config, metrics, logger);
+    const reporter = overrides.reporter ?? createReporter(config, metrics, logger);
     return new JaegerTracer({ ...common, sampler, reporter, metrics });
   } catch (err) {
     // Do not leave the remote sampler's timer behind when the rest could not be built.
