@@ -1,8 +1,6 @@
 import * as http from 'node:http';
 import type * as https from 'node:https';
-import type { DropReason, Sender, SenderEvents } from './sender';
-import type { FinishedSpan, ProcessInfo } from '../tracer/finished-span';
-import { SpanBatcher } from '../thrift/span-batcher';
+import { BatchingSender } from './batching-sender';
 import { runUntraced } from '../context/suppress';
 import { log, type Logger } from '../log';
 
@@ -40,7 +38,7 @@ type Done = (err?: Error | null) => void;
  * Sends spans straight to a Jaeger collector: one binary-Thrift Batch per POST. Idle keep-alive
  * sockets and timers never hold the process open; credentials never appear in logs or errors.
  */
-export class HttpSender implements Sender {
+export class HttpSender extends BatchingSender {
   /** The endpoint without credentials or query: what logs and errors may show. */
   readonly endpoint: string;
   readonly timeoutMs: number;
@@ -49,8 +47,6 @@ export class HttpSender implements Sender {
   readonly #request: typeof http.request;
   readonly #agent: http.Agent;
   readonly #headers: Record<string, string>;
-  readonly #batcher: SpanBatcher;
-  #closing: Promise<void> | undefined;
 
   constructor(options: HttpSenderOptions) {
     let url: URL;
@@ -66,10 +62,6 @@ export class HttpSender implements Sender {
     const password = options.password ?? decodeURIComponent(url.password);
     url.username = '';
     url.password = '';
-    this.#url = url;
-    this.endpoint = url.origin + url.pathname;
-    this.timeoutMs = positive(options.timeoutMs, DEFAULT_HTTP_TIMEOUT_MS);
-    this.maxBatchBytes = Math.max(4096, positive(options.maxBatchBytes, DEFAULT_MAX_BATCH_BYTES));
 
     const headers: Record<string, string> = { ...options.headers };
     headers['Content-Type'] = 'application/x-thrift';
@@ -85,6 +77,21 @@ export class HttpSender implements Sender {
         throw new Error(`invalid value for the collector request header ${JSON.stringify(name)}`);
       }
     }
+
+    const maxBatchBytes = Math.max(4096, positive(options.maxBatchBytes, DEFAULT_MAX_BATCH_BYTES));
+    super({
+      protocol: 'binary',
+      envelope: false,
+      maxFrameBytes: maxBatchBytes,
+      capacity: Math.min(maxBatchBytes + 8192, 64 * 1024),
+      // The socket may still read a body after the response (early answers, timeouts): no reuse.
+      recycle: false,
+      logger: options.logger ?? log,
+    });
+    this.#url = url;
+    this.endpoint = url.origin + url.pathname;
+    this.timeoutMs = positive(options.timeoutMs, DEFAULT_HTTP_TIMEOUT_MS);
+    this.maxBatchBytes = maxBatchBytes;
     this.#headers = headers;
 
     // https (and tls) load only when a collector actually uses it.
@@ -93,49 +100,14 @@ export class HttpSender implements Sender {
     this.#agent = new transport.Agent({
       keepAlive: true, maxSockets: MAX_SOCKETS, maxFreeSockets: MAX_SOCKETS, timeout: IDLE_SOCKET_TIMEOUT_MS,
     });
-    const logger = options.logger ?? log;
-    this.#batcher = new SpanBatcher({
-      protocol: 'binary',
-      envelope: false,
-      maxFrameBytes: this.maxBatchBytes,
-      capacity: Math.min(this.maxBatchBytes + 8192, 64 * 1024),
-      transmit: (frame, done) => this.#post(frame, done, false),
-      // The socket may still read a body after the response (early answers, timeouts): no reuse.
-      recycle: false,
-      logger,
-    });
   }
 
-  get queued(): number {
-    return this.#batcher.queued;
+  protected transmit(frame: Buffer, done: Done): void {
+    this.#post(frame, done, false);
   }
 
-  setProcess(process: ProcessInfo): void {
-    this.#batcher.setProcess(process);
-  }
-
-  setEvents(events: SenderEvents): void {
-    this.#batcher.setEvents(events);
-  }
-
-  noteDropped(count: number, reason: DropReason): void {
-    this.#batcher.noteDropped(count, reason);
-  }
-
-  append(span: FinishedSpan): void {
-    this.#batcher.append(span);
-  }
-
-  flush(): Promise<void> {
-    return this.#batcher.flush();
-  }
-
-  close(): Promise<void> {
-    if (this.#closing === undefined) {
-      this.#batcher.stop();
-      this.#closing = this.#batcher.flush().then(() => this.#agent.destroy());
-    }
-    return this.#closing;
+  protected release(): void {
+    this.#agent.destroy();
   }
 
   #post(body: Buffer, done: Done, retried: boolean): void {

@@ -1,9 +1,7 @@
 import * as dgram from 'node:dgram';
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import { isIP } from 'node:net';
-import type { DropReason, Sender, SenderEvents } from './sender';
-import type { FinishedSpan, ProcessInfo } from '../tracer/finished-span';
-import { SpanBatcher } from '../thrift/span-batcher';
+import { BatchingSender } from './batching-sender';
 import { log, type Logger } from '../log';
 
 /** dns.lookup with `{ all: true }`: the shape of a lookup a test may inject. */
@@ -36,34 +34,27 @@ type Done = (err?: Error | null) => void;
  * The socket is created on the first send, connected to the agent's address (resolved once) and
  * unref'd; send failures are counted as 'send_error', never thrown.
  */
-export class UdpSender implements Sender {
+export class UdpSender extends BatchingSender {
   readonly host: string;
   readonly port: number;
   readonly maxPacketSize: number;
-  readonly #batcher: SpanBatcher;
   readonly #logger: Logger;
   readonly #lookup: LookupAll;
   #address: { address: string; family: number } | undefined;
   #socket: dgram.Socket | undefined;
   #opening = false;
   #waiting: Array<{ frame: Buffer; done: Done }> = [];
-  #closing: Promise<void> | undefined;
 
   constructor(options: UdpSenderOptions = {}) {
+    const max = options.maxPacketSize;
+    const maxPacketSize = typeof max === 'number' && max >= 512 && max <= 65507 ? Math.floor(max) : DEFAULT_MAX_PACKET_SIZE;
+    const logger = options.logger ?? log;
+    super({ protocol: 'compact', envelope: true, maxFrameBytes: maxPacketSize, recycle: true, logger });
     this.host = stripBrackets(options.host || DEFAULT_AGENT_HOST);
     this.port = validPort(options.port) ? options.port : DEFAULT_AGENT_PORT;
-    const max = options.maxPacketSize;
-    this.maxPacketSize = typeof max === 'number' && max >= 512 && max <= 65507 ? Math.floor(max) : DEFAULT_MAX_PACKET_SIZE;
-    this.#logger = options.logger ?? log;
+    this.maxPacketSize = maxPacketSize;
+    this.#logger = logger;
     this.#lookup = options.lookup ?? (dnsLookup as LookupAll);
-    this.#batcher = new SpanBatcher({
-      protocol: 'compact',
-      envelope: true,
-      maxFrameBytes: this.maxPacketSize,
-      transmit: (frame, done) => this.#transmit(frame, done),
-      recycle: true,
-      logger: this.#logger,
-    });
   }
 
   /** The agent's resolved IP address, once the first send has looked it up. */
@@ -71,43 +62,13 @@ export class UdpSender implements Sender {
     return this.#address?.address;
   }
 
-  get queued(): number {
-    return this.#batcher.queued;
+  protected release(): void {
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (socket !== undefined) closeQuietly(socket);
   }
 
-  setProcess(process: ProcessInfo): void {
-    this.#batcher.setProcess(process);
-  }
-
-  setEvents(events: SenderEvents): void {
-    this.#batcher.setEvents(events);
-  }
-
-  noteDropped(count: number, reason: DropReason): void {
-    this.#batcher.noteDropped(count, reason);
-  }
-
-  append(span: FinishedSpan): void {
-    this.#batcher.append(span);
-  }
-
-  flush(): Promise<void> {
-    return this.#batcher.flush();
-  }
-
-  close(): Promise<void> {
-    if (this.#closing === undefined) {
-      this.#batcher.stop();
-      this.#closing = this.#batcher.flush().then(() => {
-        const socket = this.#socket;
-        this.#socket = undefined;
-        if (socket !== undefined) closeQuietly(socket);
-      });
-    }
-    return this.#closing;
-  }
-
-  #transmit(frame: Buffer, done: Done): void {
+  protected transmit(frame: Buffer, done: Done): void {
     const socket = this.#socket;
     if (socket !== undefined) {
       try {
@@ -173,7 +134,7 @@ export class UdpSender implements Sender {
       this.#socket = socket;
       const waiting = this.#waiting;
       this.#waiting = [];
-      for (const { frame, done } of waiting) this.#transmit(frame, done);
+      for (const { frame, done } of waiting) this.transmit(frame, done);
     };
     try {
       socket.connect(this.port, address, connected as () => void);

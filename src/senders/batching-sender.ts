@@ -1,0 +1,54 @@
+import type { DropReason, Sender, SenderEvents } from './sender';
+import type { FinishedSpan, ProcessInfo } from '../tracer/finished-span';
+import { SpanBatcher, type SpanBatcherOptions, type Transmit } from '../thrift/span-batcher';
+
+/**
+ * The Sender contract over a SpanBatcher. A concrete sender supplies only how a finished frame
+ * travels (`transmit`) and what to let go of once the last frame has been sent (`release`).
+ */
+export abstract class BatchingSender implements Sender {
+  readonly #batcher: SpanBatcher;
+  #closing: Promise<void> | undefined;
+
+  protected constructor(options: Omit<SpanBatcherOptions, 'transmit'>) {
+    this.#batcher = new SpanBatcher({ ...options, transmit: (frame, done) => this.transmit(frame, done) });
+  }
+
+  /** Sends one frame; calls `done` exactly once, asynchronously. */
+  protected abstract transmit(...args: Parameters<Transmit>): void;
+
+  /** Frees sockets and agents after the final flush. */
+  protected abstract release(): void;
+
+  get queued(): number {
+    return this.#batcher.queued;
+  }
+
+  setProcess(process: ProcessInfo): void {
+    this.#batcher.setProcess(process);
+  }
+
+  setEvents(events: SenderEvents): void {
+    this.#batcher.setEvents(events);
+  }
+
+  noteDropped(count: number, reason: DropReason): void {
+    this.#batcher.noteDropped(count, reason);
+  }
+
+  append(span: FinishedSpan): void {
+    this.#batcher.append(span);
+  }
+
+  flush(): Promise<void> {
+    return this.#batcher.flush();
+  }
+
+  close(): Promise<void> {
+    if (this.#closing === undefined) {
+      this.#batcher.stop();
+      this.#closing = this.#batcher.flush().then(() => this.release());
+    }
+    return this.#closing;
+  }
+}
