@@ -57,7 +57,29 @@ export function parseValue(entry: SchemaEntry, raw: unknown, env: EnvLookup = {}
       return parseList(entry, raw);
     case 'tags':
       return parseTags(raw, env);
+    case 'paths':
+      return parsePaths(raw);
   }
+}
+
+/** Comma-separated URL paths, each starting with '/'; a trailing '*' makes a prefix. */
+function parsePaths(raw: unknown): ParseResult {
+  const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : undefined;
+  if (items === undefined) return { problem: 'is not a comma-separated list of paths' };
+  const good: string[] = [];
+  const bad: string[] = [];
+  for (const item of items) {
+    const path = typeof item === 'string' ? item.trim() : '';
+    if (path === '') continue;
+    const star = path.indexOf('*');
+    if (path.startsWith('/') && !/[\s?#]/.test(path) && (star === -1 || star === path.length - 1)) good.push(path);
+    else bad.push(String(item).trim());
+  }
+  if (bad.length === 0) return { value: good };
+  return {
+    value: good.length > 0 ? good : undefined,
+    problem: `has invalid path(s) ${bad.join(', ')}, ignored (expected /path or /prefix/*)`,
+  };
 }
 
 function toNumber(raw: unknown, re: RegExp): number | undefined {

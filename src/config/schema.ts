@@ -34,6 +34,9 @@ export interface ConfigValues {
   traceId128bit: boolean;
   propagation: readonly PropagationFormat[];
   logLevel: LogLevel;
+  instrumentations: readonly string[];
+  disabledInstrumentations: readonly string[];
+  httpIgnorePaths: readonly string[];
 }
 
 /**
@@ -42,7 +45,7 @@ export interface ConfigValues {
  * `values`; list: comma-separated items from `values`; tags: `k=v,k2=${ENV_VAR:default}`.
  */
 export type ValueType =
-  'string' | 'boolean' | 'number' | 'integer' | 'port' | 'url' | 'host-port' | 'enum' | 'list' | 'tags';
+  'string' | 'boolean' | 'number' | 'integer' | 'port' | 'url' | 'host-port' | 'enum' | 'list' | 'tags' | 'paths';
 
 export interface SchemaEntry {
   /** The ConfigValues field this variable sets. */
@@ -83,6 +86,12 @@ export const SAMPLER_TYPES: readonly SamplerType[] = ['const', 'probabilistic', 
 export const SAMPLER_PARAM_DEFAULTS: Readonly<Record<SamplerType, number>> = Object.freeze({
   const: 1, probabilistic: 0.001, ratelimiting: 1, remote: 0.001,
 });
+
+/**
+ * The ids of the built-in instrumentations (file names in instrumentations/), for the allow and deny
+ * lists. The loader's registry must list exactly these; a test holds them together.
+ */
+export const INSTRUMENTATION_IDS: readonly string[] = Object.freeze(['http']);
 
 /** The agent's sampling port, used when only a host is known. */
 export const DEFAULT_SAMPLING_PORT = 5778;
@@ -210,6 +219,22 @@ export const SCHEMA: readonly SchemaEntry[] = Object.freeze([
     key: 'logLevel', env: 'JAEGER_LOG_LEVEL', type: 'enum', values: ['silent', 'error', 'warn', 'info', 'debug'],
     default: 'warn', defaultText: '`warn` (`info` when `JAEGER_REPORTER_LOG_SPANS` is on)', example: 'debug',
     doc: "Level of the tracer's own diagnostics on stderr: `error`, `warn`, `info`, `debug` or `silent`.",
+  },
+  {
+    key: 'instrumentations', env: 'JAEGER_INSTRUMENTATIONS', type: 'list', values: INSTRUMENTATION_IDS,
+    default: [], defaultText: 'all', example: 'http,pg',
+    doc: 'Preload only: instrument only these modules (allow list). Unknown names are warned about.',
+  },
+  {
+    key: 'disabledInstrumentations', env: 'JAEGER_DISABLED_INSTRUMENTATIONS', type: 'list',
+    values: INSTRUMENTATION_IDS, default: [], defaultText: 'none', example: 'redis',
+    doc: 'Preload only: never instrument these modules (deny list; wins over the allow list).',
+  },
+  {
+    key: 'httpIgnorePaths', env: 'JAEGER_HTTP_IGNORE_PATHS', type: 'paths', default: [], defaultText: 'none',
+    example: '/health,/metrics,/static/*',
+    doc: 'Incoming requests to these paths create no span: exact paths (query string ignored), or '
+      + 'prefixes ending in `*`.',
   },
 ] satisfies SchemaEntry[]);
 

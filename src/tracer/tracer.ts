@@ -12,6 +12,7 @@ import type { Codec, Carrier } from '../codecs/codec';
 import { createCodec, type PropagationFormat } from '../codecs/composite';
 import { Metrics } from '../metrics/metrics';
 import { createRateLimitedWarn, log, type Logger } from '../log';
+import { activate, activeSpan } from '../context/scope-manager';
 
 export interface JaegerTracerOptions {
   serviceName: string;
@@ -32,6 +33,24 @@ export interface JaegerTracerOptions {
 export const DEFAULT_PROPAGATION: readonly PropagationFormat[] = Object.freeze(['jaeger', 'w3c'] as const);
 
 const EMPTY_REFS: readonly SpanReference[] = Object.freeze([]);
+
+/** OpenTracing options plus `ignoreActiveSpan`: start a root even when a span is active. */
+export interface JaegerSpanOptions extends opentracing.SpanOptions {
+  ignoreActiveSpan?: boolean;
+}
+
+/** The active-span view of the one AsyncLocalStorage scope store. */
+export interface ScopeManager {
+  /** The span active in the current asynchronous context, or null. */
+  active(): opentracing.Span | null;
+  /** Runs `fn` with `span` active and returns its result. */
+  activate<T>(span: opentracing.Span | null, fn: () => T): T;
+}
+
+const SCOPE_MANAGER: ScopeManager = Object.freeze({
+  active: activeSpan,
+  activate: <T>(span: opentracing.Span | null, fn: () => T): T => activate(span, fn),
+});
 
 /** The Jaeger tracer behind the OpenTracing API. */
 export class JaegerTracer extends opentracing.Tracer {
@@ -78,15 +97,31 @@ export class JaegerTracer extends opentracing.Tracer {
     return this.#metrics;
   }
 
+  /** The scope manager: `active()` gives the active span. */
+  scopeManager(): ScopeManager {
+    return SCOPE_MANAGER;
+  }
+
+  /** Runs `fn` with `span` active: spans started inside without `childOf` become its children. */
+  activate<T>(span: opentracing.Span | null, fn: () => T): T {
+    return activate(span, fn);
+  }
+
   /** Overrides the base class, which mutates the caller's options object. */
-  override startSpan(name: string, options?: opentracing.SpanOptions): JaegerSpan {
+  override startSpan(name: string, options?: JaegerSpanOptions): JaegerSpan {
     return this._startSpan(name, options ?? {});
   }
 
-  protected override _startSpan(name: string, options: opentracing.SpanOptions): JaegerSpan {
+  protected override _startSpan(name: string, options: JaegerSpanOptions): JaegerSpan {
     let parent = contextOf(options.childOf);
+    // Without an explicit parent, the active span is the parent: manual spans join automatic traces.
+    if (options.childOf === undefined && options.references === undefined && options.ignoreActiveSpan !== true) {
+      const active = activeSpan();
+      if (active !== null) parent = contextOf(active);
+    }
     let references = EMPTY_REFS;
     if (parent !== undefined && parent.isValid) references = [{ type: 'child_of', context: parent }];
+
     if (options.references !== undefined && options.references.length > 0) {
       const refs = references.slice();
       let firstChildOf: JaegerSpanContext | undefined;

@@ -252,3 +252,24 @@ test('id normalisation: padding, folding 128-bit ids with a zero high half, reje
   assert.equal(normalizeSpanId('1'), '0000000000000001');
   for (const bad of ['', '0'.repeat(16), '1'.repeat(17), 'g']) assert.equal(normalizeSpanId(bad), null, bad);
 });
+
+test('the active span is the default parent; ignoreActiveSpan and explicit childOf opt out', async () => {
+  const { tracer } = memoryTracer();
+  const outer = tracer.startSpan('outer');
+  const other = tracer.startSpan('other');
+  assert.equal(tracer.scopeManager().active(), null);
+  await tracer.activate(outer, async () => {
+    assert.equal(tracer.scopeManager().active(), outer);
+    await new Promise((resolve) => setTimeout(resolve, 1)); // survives an async hop
+    const inner = tracer.startSpan('inner');
+    assert.equal((inner.context() as JaegerSpanContext).parentId, (outer.context() as JaegerSpanContext).spanId);
+    const root = tracer.startSpan('root', { ignoreActiveSpan: true });
+    assert.equal((root.context() as JaegerSpanContext).parentId, '');
+    const explicit = tracer.startSpan('explicit', { childOf: other });
+    assert.equal((explicit.context() as JaegerSpanContext).parentId, (other.context() as JaegerSpanContext).spanId);
+  });
+  assert.equal(tracer.scopeManager().active(), null, 'activation ends with the function');
+  const result = tracer.activate(outer, () => 42);
+  assert.equal(result, 42);
+  assert.throws(() => tracer.activate(outer, () => { throw new Error('same error'); }), /same error/);
+});

@@ -1,0 +1,117 @@
+import shimmer from 'shimmer';
+import type { Logger } from '../log';
+
+// The one way shims replace a function. Over bare shimmer it adds: no double wrap, the original's
+// name, length and own properties kept, non-writable targets skipped, failures logged (shimmer
+// itself prints to console.error), and a record of every wrap so unpatching is automatic.
+
+const ORIGINAL = Symbol('jaeger-auto:original');
+
+/** One replaced method, so it can be put back. */
+export interface WrapRecord {
+  readonly target: object;
+  readonly method: string | symbol;
+}
+
+// shimmer logs through console.error by default; route it to our logger instead (set per call).
+let shimmerLog: (msg: string) => void = () => {};
+shimmer({ logger: (msg: string) => shimmerLog(msg) });
+
+/** True when `fn` is one of our wrappers. */
+export function isWrapped(fn: unknown): boolean {
+  return typeof fn === 'function' && (fn as { [ORIGINAL]?: unknown })[ORIGINAL] !== undefined;
+}
+
+/**
+ * Replaces `target[method]` with `wrapper(original)`. Returns false (and changes nothing) when the
+ * method is missing, already wrapped by us, not writable, or the wrapper does not return a function.
+ */
+export function wrapMethod<T extends object, K extends keyof T>(
+  target: T,
+  method: K,
+  wrapper: (original: T[K]) => T[K],
+  records: WrapRecord[],
+  logger: Logger,
+): boolean {
+  const name = String(method);
+  if (target == null || (typeof target !== 'object' && typeof target !== 'function')) {
+    logger.debug('wrap %s: no target', name);
+    return false;
+  }
+  const original = target[method] as unknown;
+  if (typeof original !== 'function') {
+    logger.debug('wrap %s: not a function', name);
+    return false;
+  }
+  if (isWrapped(original)) {
+    logger.debug('wrap %s: already wrapped', name);
+    return false;
+  }
+  const descriptor = findDescriptor(target, method);
+  if (descriptor !== undefined && descriptor.writable === false && descriptor.configurable === false) {
+    logger.debug('wrap %s: not writable', name);
+    return false;
+  }
+  const wrapped = wrapper(original as T[K]) as unknown;
+  if (typeof wrapped !== 'function') {
+    logger.debug('wrap %s: wrapper returned no function', name);
+    return false;
+  }
+  copyIdentity(original as Function, wrapped as Function);
+  shimmerLog = (msg) => logger.debug('shimmer: %s', msg);
+  shimmer.wrap(target as any, method as any, () => wrapped as any);
+  if (target[method] !== wrapped) return false;
+  records.push({ target, method: method as string | symbol });
+  return true;
+}
+
+/** Puts back every method in `records` (newest first) and empties the list. */
+export function unwrapAll(records: WrapRecord[], logger: Logger): void {
+  for (let i = records.length - 1; i >= 0; i--) {
+    const { target, method } = records[i];
+    try {
+      const current = (target as Record<string | symbol, unknown>)[method];
+      if (isWrapped(current)) shimmer.unwrap(target as any, method as any);
+    } catch (err) {
+      logger.debug('unwrap %s failed: %s', String(method), (err as Error)?.message);
+    }
+  }
+  records.length = 0;
+}
+
+/** The original a wrapper was made from, or the function itself. */
+export function originalOf<F>(fn: F): F {
+  return (isWrapped(fn) ? (fn as { [ORIGINAL]: F })[ORIGINAL] : fn);
+}
+
+function findDescriptor(target: object, key: PropertyKey): PropertyDescriptor | undefined {
+  for (let o: object | null = target; o !== null; o = Object.getPrototypeOf(o)) {
+    const d = Object.getOwnPropertyDescriptor(o, key);
+    if (d !== undefined) return d;
+  }
+  return undefined;
+}
+
+// The wrapper must look like the original to the app: name, length, and own properties such as
+// util.promisify.custom or static helpers hung on the function.
+function copyIdentity(original: Function, wrapped: Function): void {
+  for (const key of Reflect.ownKeys(original)) {
+    if (key === 'prototype' || key === 'arguments' || key === 'caller') continue;
+    const d = Object.getOwnPropertyDescriptor(original, key);
+    if (d === undefined) continue;
+    if (key !== 'name' && key !== 'length' && Object.prototype.hasOwnProperty.call(wrapped, key)) continue;
+    try {
+      Object.defineProperty(wrapped, key, { ...d, configurable: true });
+    } catch {
+      // A property the wrapper cannot take: leave it.
+    }
+  }
+  if (original.prototype !== undefined && (wrapped as { prototype?: unknown }).prototype !== original.prototype) {
+    try {
+      (wrapped as { prototype?: unknown }).prototype = original.prototype; // `instanceof` keeps working
+    } catch {
+      // non-writable prototype (class wrappers): leave it.
+    }
+  }
+  Object.defineProperty(wrapped, ORIGINAL, { value: original });
+}
