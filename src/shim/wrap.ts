@@ -11,6 +11,10 @@ const ORIGINAL = Symbol('jaeger-auto:original');
 export interface WrapRecord {
   readonly target: object;
   readonly method: string | symbol;
+  /** The wrapper installed; unwrapping only happens while it is still in place. */
+  readonly wrapped: Function;
+  /** target's own descriptor before wrapping; undefined when the method was inherited. */
+  readonly descriptor: PropertyDescriptor | undefined;
 }
 
 // shimmer logs through console.error by default; route it to our logger instead (set per call).
@@ -53,25 +57,38 @@ export function wrapMethod<T extends object, K extends keyof T>(
     return false;
   }
   const wrapped = wrapper(original as T[K]) as unknown;
-  if (typeof wrapped !== 'function') {
-    logger.debug('wrap %s: wrapper returned no function', name);
+  if (typeof wrapped !== 'function' || wrapped === original || isWrapped(wrapped)) {
+    logger.debug('wrap %s: wrapper returned no new function', name);
     return false;
   }
-  copyIdentity(original as Function, wrapped as Function);
-  shimmerLog = (msg) => logger.debug('shimmer: %s', msg);
-  shimmer.wrap(target as any, method as any, () => wrapped as any);
+  const own = Object.getOwnPropertyDescriptor(target, method);
+  try {
+    copyIdentity(original as Function, wrapped as Function);
+    shimmerLog = (msg) => logger.debug('shimmer: %s', msg);
+    shimmer.wrap(target as any, method as any, () => wrapped as any);
+  } catch (err) {
+    // Non-configurable accessors, frozen objects: the define fails and the target is unchanged.
+    logger.debug('wrap %s: %s', name, (err as Error)?.message);
+    return false;
+  }
   if (target[method] !== wrapped) return false;
-  records.push({ target, method: method as string | symbol });
+  records.push({ target, method: method as string | symbol, wrapped: wrapped as Function, descriptor: own });
   return true;
 }
 
-/** Puts back every method in `records` (newest first) and empties the list. */
+/**
+ * Puts back every method in `records` (newest first) exactly as it was, and empties the list. A
+ * method someone else re-wrapped over ours is left alone: removing ours would drop theirs too.
+ */
 export function unwrapAll(records: WrapRecord[], logger: Logger): void {
   for (let i = records.length - 1; i >= 0; i--) {
-    const { target, method } = records[i];
+    const { target, method, wrapped, descriptor } = records[i];
     try {
-      const current = (target as Record<string | symbol, unknown>)[method];
-      if (isWrapped(current)) shimmer.unwrap(target as any, method as any);
+      if (Object.getOwnPropertyDescriptor(target, method)?.value !== wrapped) continue;
+      // Not shimmer.unwrap: it leaves a writable own property even where the original was
+      // inherited from a prototype or read-only.
+      if (descriptor === undefined) delete (target as Record<string | symbol, unknown>)[method];
+      else Object.defineProperty(target, method, descriptor);
     } catch (err) {
       logger.debug('unwrap %s failed: %s', String(method), (err as Error)?.message);
     }

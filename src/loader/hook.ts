@@ -1,0 +1,200 @@
+import { sep } from 'node:path';
+import { Hook } from 'require-in-the-middle';
+import { log, type Logger } from '../log';
+import { unwrapAll, wrapMethod, type WrapRecord } from '../shim/wrap';
+import type { InstrumentationDefinition, PatchContext } from './definition';
+import { isCoreModule, packageVersion } from './package-version';
+
+// The one require hook. Everything here runs inside the app's require(): any failure leaves the
+// module exactly as the app would have seen it without us.
+
+/** Definitions grouped by instrumentation id, as in BUILTIN_INSTRUMENTATIONS. */
+export type Instrumentations = Readonly<Record<string, readonly InstrumentationDefinition[]>>;
+
+export interface HookOptions {
+  /** Where patch/skip diagnostics go (default: the loader's stderr logger). */
+  logger?: Logger;
+  /** Called once per newly applied module, with the same label applied() lists. */
+  onPatched?: (module: string) => void;
+}
+
+export interface HookHandle {
+  /** Removes the require hook and puts back everything this hook patched. Idempotent. */
+  uninstall(): void;
+  /** What is patched, in patch order: 'http' for core modules, 'name@version' for packages. */
+  applied(): readonly string[];
+}
+
+interface Patched {
+  readonly definition: InstrumentationDefinition;
+  readonly targets: readonly object[];
+  readonly records: WrapRecord[];
+}
+
+type SatisfiesFn = (version: string, range: string) => boolean;
+let satisfies: SatisfiesFn | undefined;
+
+// Exports object → definitions applied to it, shared by every hook in the process, so a module that
+// reaches onrequire twice (a second hook, a cached module required again) is patched once.
+const patchedBy = new WeakMap<object, Set<InstrumentationDefinition>>();
+
+/** 'node:http' → 'http' (RITM reports core modules without the prefix when a bare name exists). */
+function moduleName(name: string): string {
+  return name.startsWith('node:') && isCoreModule(name.slice(5)) ? name.slice(5) : name;
+}
+
+/** The name RITM passes to onrequire for this definition: the module, or module/relative/file.js. */
+export function hookKey(definition: InstrumentationDefinition): string {
+  const name = moduleName(definition.name);
+  if (definition.file === undefined) return name;
+  return `${name}/${definition.file.replace(/\\/g, '/').replace(/^\.\//, '')}`;
+}
+
+/** Module names to hand to RITM for these definitions (packages and core modules, no files). */
+export function hookedModuleNames(instrumentations: Instrumentations): string[] {
+  const names = new Set<string>();
+  for (const definitions of Object.values(instrumentations)) {
+    for (const d of definitions) names.add(moduleName(d.name));
+  }
+  return [...names];
+}
+
+function isPatchable(value: unknown): value is object {
+  return (typeof value === 'object' && value !== null) || typeof value === 'function';
+}
+
+function inRange(version: string | undefined, range: string): boolean {
+  if (version === undefined) return false;
+  if (range.trim() === '*') return true;
+  try {
+    // Loaded on first need only: the full semver package costs ~30 ms of start-up.
+    satisfies ??= require('semver/functions/satisfies') as SatisfiesFn;
+    return satisfies(version, range);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Installs one require-in-the-middle hook for every definition given. Definitions apply to modules
+ * required from now on; a module's exports are patched in place through ctx.wrap (recorded, so
+ * uninstall() puts everything back) or replaced by what patch() returns.
+ */
+export function installHooks(instrumentations: Instrumentations, options: HookOptions = {}): HookHandle {
+  const logger = options.logger ?? log;
+  const byKey = new Map<string, InstrumentationDefinition[]>();
+  let internals = false;
+  for (const definitions of Object.values(instrumentations)) {
+    for (const d of definitions) {
+      const key = hookKey(d);
+      byKey.set(key, [...(byKey.get(key) ?? []), d]);
+      if (d.file !== undefined) internals = true;
+    }
+  }
+  const patched: Patched[] = [];
+  const applied: string[] = [];
+  const said = new Set<string>();
+  const once = (key: string, say: () => void) => {
+    if (said.has(key)) return;
+    said.add(key);
+    say();
+  };
+
+  function apply(definition: InstrumentationDefinition, key: string, exports: unknown, basedir: string | undefined): unknown {
+    if (!isPatchable(exports)) return exports;
+    if (patchedBy.get(exports)?.has(definition)) return exports;
+    const core = basedir === undefined;
+    const version = core ? process.versions.node : packageVersion(basedir);
+    const range = definition.versions;
+    if (!inRange(version, range)) {
+      once(`skip ${key}@${version} ${range}`, () => logger.debug(
+        'not patching %s@%s: outside the supported range %s', key, version ?? '(unknown version)', range));
+      return exports;
+    }
+    const records: WrapRecord[] = [];
+    const ctx: PatchContext = {
+      name: moduleName(definition.name),
+      version: version as string,
+      log: logger,
+      wrap: (target, method, wrapper) => wrapMethod(target, method, wrapper, records, logger),
+    };
+    let result: unknown;
+    try {
+      result = definition.patch(exports, ctx);
+    } catch (err) {
+      undo(definition, exports, records);
+      // A throwing patch is our bug, not the app's: say so once, loudly enough to be reported.
+      once(`fail ${key}@${version}`, () => logger.warn(
+        'could not instrument %s@%s, left untraced: %s', key, version, (err as Error)?.stack ?? err));
+      return exports;
+    }
+    const out = isPatchable(result) ? result : exports;
+    const targets = out === exports ? [exports] : [exports, out];
+    for (const t of targets) {
+      const set = patchedBy.get(t) ?? new Set<InstrumentationDefinition>();
+      set.add(definition);
+      patchedBy.set(t, set);
+    }
+    patched.push({ definition, targets, records });
+    once(`patched ${key}@${version}`, () => logger.debug('patched %s@%s', key, version));
+    const label = core ? ctx.name : `${ctx.name}@${version}`;
+    if (!applied.includes(label)) {
+      applied.push(label);
+      try {
+        options.onPatched?.(label);
+      } catch {
+        // The listener's problem; patching already happened and stays.
+      }
+    }
+    return out;
+  }
+
+  function undo(definition: InstrumentationDefinition, exports: object, records: WrapRecord[]): void {
+    unwrapAll(records, logger);
+    try {
+      definition.unpatch?.(exports);
+    } catch (err) {
+      logger.debug('unpatch %s failed: %s', definition.name, (err as Error)?.message);
+    }
+  }
+
+  function onRequire<T>(exports: T, name: string, basedir?: string): T {
+    // RITM joins internal file paths with path.sep; definitions use '/'.
+    const key = sep === '/' ? name : name.split(sep).join('/');
+    const definitions = byKey.get(key);
+    if (definitions === undefined) return exports;
+    let current: unknown = exports;
+    for (const definition of definitions) {
+      try {
+        current = apply(definition, key, current, basedir);
+      } catch (err) {
+        logger.debug('hook for %s failed: %s', key, (err as Error)?.message);
+      }
+    }
+    return current as T;
+  }
+
+  let hook: Hook | undefined;
+  if (byKey.size > 0) {
+    try {
+      hook = new Hook(hookedModuleNames(instrumentations), { internals }, onRequire);
+    } catch (err) {
+      logger.warn('could not install the require hook, nothing will be traced: %s', (err as Error)?.message);
+    }
+  }
+
+  return {
+    uninstall() {
+      hook?.unhook();
+      hook = undefined;
+      for (let i = patched.length - 1; i >= 0; i--) {
+        const { definition, targets, records } = patched[i];
+        undo(definition, targets[0], records);
+        for (const t of targets) patchedBy.get(t)?.delete(definition);
+      }
+      patched.length = 0;
+      applied.length = 0;
+    },
+    applied: () => [...applied],
+  };
+}
