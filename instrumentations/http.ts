@@ -1,5 +1,38 @@
-// Placeholder: the http/https instrumentation is being written; replaced wholesale.
-import type { InstrumentationDefinition } from '../src/loader/definition';
+// Node's core http and https modules (https://nodejs.org/api/http.html). Patched: Server.prototype
+// .emit for incoming requests (server spans) and request/get for outgoing ones (client spans with
+// injected context). Core modules load before any app code, so one patch covers every server and
+// every client the app creates, including those of frameworks and HTTP client libraries.
+import type * as httpModule from 'node:http';
+import { defineInstrumentation, type InstrumentationDefinition, type PatchContext } from '../src/loader/definition';
+import { patchServer } from './http/server';
+import { wrapClient } from './http/client';
 
-const definitions: InstrumentationDefinition[] = [];
+export { serverSpanOf, nameServerSpan } from './http/server';
+export { setHttpIgnorePaths } from './http/ignore-paths';
+
+type HttpLike = Pick<typeof httpModule, 'request' | 'get'> & { Server: { prototype: { emit: (...a: any[]) => boolean } } };
+
+function patchModule(exports: HttpLike, ctx: PatchContext, protocol: string): void {
+  if (exports.Server?.prototype) patchServer(exports.Server.prototype, ctx);
+  ctx.wrap(exports, 'request', (original) => wrapClient(original, protocol) as typeof original);
+  ctx.wrap(exports, 'get', (original) => wrapClient(original, protocol) as typeof original);
+}
+
+const definitions: InstrumentationDefinition[] = [
+  defineInstrumentation<HttpLike>({
+    name: 'http',
+    versions: '*',
+    patch(exports, ctx) {
+      patchModule(exports, ctx, 'http:');
+    },
+  }),
+  defineInstrumentation<HttpLike>({
+    name: 'https',
+    versions: '*',
+    patch(exports, ctx) {
+      patchModule(exports, ctx, 'https:');
+    },
+  }),
+];
+
 export default definitions;

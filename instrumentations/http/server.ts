@@ -1,0 +1,166 @@
+// Incoming requests: http.Server.prototype.emit and https.Server.prototype.emit (https.Server
+// derives from tls.Server, not http.Server), intercepting 'request' and 'checkContinue'. One server
+// span per request, ended exactly once when the response finishes or its connection closes.
+import type * as opentracing from 'opentracing';
+import type { PatchContext } from '../../src/loader/definition';
+import type { JaegerSpan } from '../../src/tracer/span';
+import { shouldTrace } from '../../src/shim/span-helpers';
+import { getTracer } from '../../src/tracer/global';
+import { runInScope, type Scope } from '../../src/context/scope-manager';
+import {
+  COMPONENT, HTTP_METHOD, HTTP_ROUTE, HTTP_STATUS_CODE, HTTP_URL, PEER_HOST_IPV4, PEER_HOST_IPV6, PEER_PORT,
+  SPAN_KIND, SPAN_KIND_RPC_SERVER,
+} from '../../src/tracer/tags';
+import { COMPONENT_HTTP, FORMAT_HTTP_HEADERS, bindEmit, markFailed, stripQuery, toPort } from './common';
+import { isIgnoredPath } from './ignore-paths';
+
+/** The scope a request's handlers run in, kept on the request object. */
+const REQUEST_SCOPE = Symbol('jaeger-auto:http.request-scope');
+/** Handlers of an ignored path run untraced: nothing they call becomes a span either. */
+const IGNORED: Scope = Object.freeze({ untraced: true as const });
+
+type Emitter = { emit: (...args: any[]) => boolean };
+type Req = Emitter & {
+  url?: unknown; method?: unknown; headers?: unknown;
+  socket?: { remoteAddress?: string; remotePort?: number; remoteFamily?: string } | null;
+  [REQUEST_SCOPE]?: Scope;
+};
+type Res = Emitter & { statusCode?: unknown; headersSent?: boolean };
+
+/**
+ * The server span of an incoming request (`req` as given to a 'request' listener), or undefined
+ * when the request is not traced. Framework instrumentations use it to name the route.
+ */
+export function serverSpanOf(req: unknown): JaegerSpan | undefined {
+  if (req === null || typeof req !== 'object') return undefined;
+  return (req as Req)[REQUEST_SCOPE]?.span as JaegerSpan | undefined;
+}
+
+/**
+ * Names the request's server span after the route a framework matched: operation `GET /users/:id`
+ * and tag http.route. Does nothing for untraced requests or an empty route; never throws.
+ */
+export function nameServerSpan(req: unknown, route: string): void {
+  try {
+    const span = serverSpanOf(req);
+    if (span === undefined || typeof route !== 'string' || route === '') return;
+    const method = (req as Req).method;
+    span.setOperationName(typeof method === 'string' ? `${method} ${route}` : route);
+    span.setTag(HTTP_ROUTE, route);
+  } catch {
+    // naming is cosmetic: never let it break the app.
+  }
+}
+
+/** Wraps `proto.emit` (a Server prototype) so request handlers run inside a server span. */
+export function patchServer(proto: Emitter, ctx: PatchContext): void {
+  ctx.wrap(proto, 'emit', (original) => function emit(this: unknown, type: unknown) {
+    if (!shouldTrace()) return original.apply(this, arguments as any);
+    if (type !== 'request' && type !== 'checkContinue') return original.apply(this, arguments as any);
+    let scope: Scope | undefined;
+    try {
+      scope = enterRequest(arguments[1], arguments[2]);
+    } catch {
+      scope = undefined;
+    }
+    if (scope === undefined) return original.apply(this, arguments as any);
+    const self = this;
+    const args = arguments;
+    return runInScope(scope, () => original.apply(self, args as any));
+  });
+}
+
+/** The scope the request's handlers run in (a new server span, or untraced), or undefined. */
+function enterRequest(req: Req, res: Res): Scope | undefined {
+  if (req === null || typeof req !== 'object' || res === null || typeof res !== 'object') return undefined;
+  // The same request emitted again (an app's 'checkContinue' handler emitting 'request'): same span.
+  const known = req[REQUEST_SCOPE];
+  if (known !== undefined) return known;
+
+  const url = typeof req.url === 'string' ? req.url : '/';
+  const path = pathOf(url);
+  if (isIgnoredPath(path)) {
+    remember(req, IGNORED);
+    bindEmit(req, IGNORED);
+    bindEmit(res, IGNORED);
+    return IGNORED;
+  }
+  const tracer = getTracer();
+  if (tracer === undefined) return undefined;
+  let parent: opentracing.SpanContext | null = null;
+  try {
+    parent = tracer.extract(FORMAT_HTTP_HEADERS, req.headers);
+  } catch {
+    parent = null; // malformed headers: a new root
+  }
+  const method = typeof req.method === 'string' ? req.method : 'GET';
+  // Never a child of whatever the socket's context holds: the headers alone decide the parent.
+  const span = tracer.startSpan(method, { childOf: parent ?? undefined, ignoreActiveSpan: true });
+  if (span.spanContext.isSampled) {
+    span.setTag(SPAN_KIND, SPAN_KIND_RPC_SERVER);
+    span.setTag(COMPONENT, COMPONENT_HTTP);
+    span.setTag(HTTP_METHOD, method);
+    span.setTag(HTTP_URL, url.charCodeAt(0) === 47 /* '/' */ ? path : absoluteUrl(url, path));
+    tagPeer(span, req.socket);
+  }
+  const scope: Scope = { span };
+  remember(req, scope);
+  bindEmit(req, scope);
+  let open = true;
+  bindEmit(res, scope, (type) => {
+    if (!open || (type !== 'finish' && type !== 'close')) return;
+    open = false;
+    try {
+      endServerSpan(span, res, type === 'finish');
+    } catch {
+      // a span we could not finish is lost; the response goes on.
+    }
+  });
+  return scope;
+}
+
+function endServerSpan(span: JaegerSpan, res: Res, finished: boolean): void {
+  const status = typeof res.statusCode === 'number' ? res.statusCode : undefined;
+  if (status !== undefined && (finished || res.headersSent === true)) span.setTag(HTTP_STATUS_CODE, status);
+  if (!finished) {
+    markFailed(span, 'aborted', 'connection closed before the response finished');
+  } else if (status !== undefined && status >= 500) {
+    markFailed(span, 'http', `HTTP ${status}`);
+  }
+  span.finish();
+}
+
+function remember(req: Req, scope: Scope): void {
+  Object.defineProperty(req, REQUEST_SCOPE, { value: scope, configurable: true, enumerable: false, writable: true });
+}
+
+// req.url is origin-form ('/a?b') except through proxies, which send absolute-form.
+function pathOf(url: string): string {
+  if (url.charCodeAt(0) === 47) return stripQuery(url);
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return stripQuery(url);
+  }
+}
+
+// An absolute-form target without credentials or query.
+function absoluteUrl(url: string, path: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return path;
+  }
+}
+
+function tagPeer(span: JaegerSpan, socket: Req['socket']): void {
+  if (socket == null) return;
+  let address = socket.remoteAddress;
+  if (typeof address === 'string' && address !== '') {
+    if (address.startsWith('::ffff:') && address.includes('.')) address = address.slice(7); // IPv4-mapped
+    span.setTag(address.includes(':') ? PEER_HOST_IPV6 : PEER_HOST_IPV4, address);
+  }
+  const port = toPort(socket.remotePort);
+  if (port !== undefined) span.setTag(PEER_PORT, port);
+}
