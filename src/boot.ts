@@ -1,37 +1,207 @@
-// The preload's orchestrator. The tracer is built after the main module's synchronous top level has
-// run (never during the preload or while modules load, the Python client's "no init at import"
-// rule), so configuration set by the app at start-up (dotenv) is honoured.
-import * as opentracing from 'opentracing';
-import { parseEnv } from './config/from-env';
+// The preload's only orchestrator (`node -r jaeger-auto/register app.js`):
+//   1. guards: JAEGER_DISABLED, worker threads;
+//   2. require hooks, installed now (a hook only sees future requires);
+//   3. the tracer, built late: after the main module's synchronous top level, or on the first traced
+//      call, whichever comes first (the Python client's "no init at import"; config set by the app's
+//      top level, e.g. dotenv, is honoured); each process (cluster worker, fork) builds its own;
+//   4. shutdown: flush at beforeExit, bounded flush and re-raise on SIGTERM/SIGINT when the app has
+//      no handler of its own, synchronous hand-off to the UDP socket on 'exit'.
+// Nothing here may throw into the app or change how its process ends. See docs-shutdown.md.
+import { isMainThread, threadId } from 'node:worker_threads';
+import { loadEnvConfig, parseEnv, type TracerConfig } from './config/from-env';
+import { log, setLogLevel } from './log';
+import { setTracerFactory, getTracer } from './tracer/global';
+import type { HookHandle } from './loader/hook';
+import type { Reporter } from './reporters/reporter';
 import type { JaegerTracer } from './tracer/tracer';
-import { log } from './log';
 
-let tracer: JaegerTracer | undefined;
+/** Longest a signal is held back while queued spans are flushed. */
+export const SIGNAL_FLUSH_MS = 2000;
+/** Longest the beforeExit flush keeps the event loop alive. */
+export const EXIT_FLUSH_MS = 2000;
+
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+type Signal = (typeof SIGNALS)[number];
+
 let booted = false;
+let hooks: HookHandle | undefined;
 
-/** Builds the tracer from the environment (once) and makes it opentracing's global tracer. */
-export function startTracer(): JaegerTracer | undefined {
-  if (tracer !== undefined) return tracer;
-  try {
-    // Loaded late so the preload itself costs next to nothing.
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { initTracerFromEnv } = require('./config/build') as typeof import('./config/build');
-    tracer = initTracerFromEnv();
-    opentracing.initGlobalTracer(tracer);
-  } catch (err) {
-    log.error('could not create the tracer: %s', (err as Error)?.message);
-  }
-  return tracer;
-}
-
+/** Runs once per process; never throws. */
 export function boot(): void {
   if (booted) return;
   booted = true;
-  // Only the switch is read now; warnings about other variables come once, when the tracer is built.
-  if (parseEnv(process.env, () => {}).disabled) return;
-  setImmediate(startTracer).unref();
-  // Deliver what is queued when the event loop drains; the flush itself keeps the loop alive briefly.
-  process.once('beforeExit', () => {
-    tracer?.close().catch(() => {});
+  try {
+    // Silent: only `disabled`, the log level and the instrumentation lists matter now; every warning
+    // prints once, when the tracer is built from the environment as it is then.
+    const early = parseEnv(process.env, () => {});
+    if (early.disabled) return; // no hook, no tracer, no socket, no timer
+    setLogLevel(early.logLevel);
+    if (!isMainThread) {
+      // TODO(worker-threads issue): tracing inside worker threads.
+      log.debug('worker thread %d: not traced (only the main thread is, for now)', threadId);
+      return;
+    }
+    installInstrumentations(early);
+    setTracerFactory(startTracer);
+    // After the main module's synchronous top level. Unref'd: a script that ends before this never
+    // pays for a tracer it did not use.
+    setImmediate(() => { getTracer(); }).unref();
+  } catch (err) {
+    log.error('tracing disabled, start-up failed: %s', errorMessage(err));
+  }
+}
+
+function installInstrumentations(config: TracerConfig): void {
+  try {
+    // Lazy: JAEGER_DISABLED must not pay for loading the hook and the instrumentations.
+    const { installHooks, hookedModuleNames } = require('./loader/hook') as typeof import('./loader/hook');
+    const registry = require('./loader/registry') as typeof import('./loader/registry');
+    const { warnPreloaded } = require('./loader/preloaded') as typeof import('./loader/preloaded');
+    const selected = registry.selectInstrumentations(
+      registry.BUILTIN_INSTRUMENTATIONS, config.instrumentations, config.disabledInstrumentations,
+    );
+    hooks = installHooks(selected, { logger: log });
+    warnPreloaded(hookedModuleNames(selected), log);
+  } catch (err) {
+    // Manual spans through the global tracer still work without the hooks.
+    log.error('instrumentation disabled, installing the require hook failed: %s', errorMessage(err));
+  }
+}
+
+/** The tracer factory: builds from JAEGER_* as they are now (once), or undefined to stay quiet. */
+function startTracer(): JaegerTracer | undefined {
+  try {
+    const config = loadEnvConfig(); // configuration warnings print here, once
+    if (config.disabled) {
+      log.debug('JAEGER_DISABLED set by the application: not tracing');
+      return undefined;
+    }
+    const { createTracer } = require('./config/build') as typeof import('./config/build');
+    const tracer = createTracer(config);
+    (require('opentracing') as typeof import('opentracing')).initGlobalTracer(tracer);
+    installShutdown(tracer.reporter);
+    log.info(
+      'tracing %s: reporting to %s, sampler %s %s, instrumented: %s',
+      tracer.serviceName, reporterTarget(config), config.samplerType, config.samplerParam,
+      hooks?.applied().join(', ') || 'nothing yet',
+    );
+    return tracer;
+  } catch (err) {
+    log.error('tracing disabled, could not create the tracer: %s', errorMessage(err));
+    return undefined;
+  }
+}
+
+/** Where spans go, for the start-up line: never the collector's credentials or query. */
+function reporterTarget(config: TracerConfig): string {
+  if (config.endpoint !== undefined) {
+    try {
+      const url = new URL(config.endpoint);
+      return `collector ${url.protocol}//${url.host}${url.pathname} (HTTP)`;
+    } catch {
+      return 'collector (HTTP)';
+    }
+  }
+  const host = config.agentHost.includes(':') && !config.agentHost.startsWith('[') ? `[${config.agentHost}]` : config.agentHost;
+  return `agent ${host}:${config.agentPort} (UDP)`;
+}
+
+function installShutdown(reporter: Reporter): void {
+  // The loop drained: deliver what is queued. The flush keeps the loop alive for at most
+  // EXIT_FLUSH_MS; once it settles the loop drains again, beforeExit fires again and finds nothing
+  // to send, so the process ends. Spans the app produces after that go out at the next beforeExit.
+  let busy = false;
+  process.on('beforeExit', () => {
+    if (busy) return; // a flush outlived its bound (a hung collector): let the process end
+    busy = true;
+    boundedFlush(reporter, EXIT_FLUSH_MS, (settled) => { busy = !settled; });
   });
+  // process.exit(), an uncaught exception: 'exit' listeners are synchronous. A flush now hands the
+  // buffered batch to a connected UDP socket, which sends at once; anything asynchronous is lost.
+  process.on('exit', () => {
+    try {
+      reporter.flush().catch(() => {});
+    } catch {
+      // never disturb the exit
+    }
+  });
+  if (process.platform !== 'win32') for (const signal of SIGNALS) guardSignal(signal, reporter);
+}
+
+/**
+ * Flushes, keeping the loop alive (a ref'd timer) until the flush settles or `ms` pass;
+ * `done(settled)` runs once, with false when the bound was hit first.
+ */
+function boundedFlush(reporter: Reporter, ms: number, done: (settled: boolean) => void): void {
+  let called = false;
+  const finish = (settled: boolean): void => {
+    if (called) return;
+    called = true;
+    clearTimeout(timer);
+    done(settled);
+  };
+  const timer = setTimeout(() => finish(false), ms);
+  try {
+    reporter.flush().then(() => finish(true), () => finish(true));
+  } catch {
+    finish(true);
+  }
+}
+
+/**
+ * SIGTERM/SIGINT for an app that does not handle them itself: flush (bounded), then re-raise the
+ * same signal with Node's default disposition, so the process ends exactly as it would have.
+ *
+ * Our listener is attached only while nobody else listens. Node (and libraries such as
+ * signal-exit, which re-raise only when their own listeners are the only ones) decide what a
+ * signal does from the listener count, so an extra listener of ours must never be seen next to
+ * someone else's: we step aside when the app adds one and come back when the last one goes.
+ */
+function guardSignal(signal: Signal, reporter: Reporter): void {
+  let attached = false;
+  let handling = false;
+  let retired = false;
+  const attach = (): void => {
+    if (attached || retired) return;
+    attached = true;
+    process.on(signal, onSignal);
+  };
+  const detach = (): void => {
+    if (!attached) return;
+    attached = false;
+    process.removeListener(signal, onSignal);
+  };
+  const reraise = (): void => {
+    if (retired) return;
+    retired = true;
+    detach(); // the last listener gone, Node restores the default disposition
+    try {
+      process.kill(process.pid, signal);
+    } catch (err) {
+      log.debug('could not re-raise %s: %s', signal, errorMessage(err));
+    }
+  };
+  function onSignal(): void {
+    if (process.listenerCount(signal) > 1) return; // someone else is listening: the app decides
+    if (handling) return reraise(); // signalled again while flushing: stop waiting
+    handling = true;
+    // The bound timer also keeps the loop alive, so the app cannot drift into beforeExit and exit 0.
+    boundedFlush(reporter, SIGNAL_FLUSH_MS, reraise);
+  }
+  process.on('newListener', (event: string | symbol, listener: unknown) => {
+    if (event !== signal || listener === onSignal || !attached) return;
+    // After the add completes: removing ours inside newListener would make Node close the signal
+    // watcher (zero listeners at that instant) under the listener being added.
+    queueMicrotask(() => {
+      if (process.listenerCount(signal) > 1) detach();
+    });
+  });
+  process.on('removeListener', (event: string | symbol, listener: unknown) => {
+    if (event === signal && listener !== onSignal && process.listenerCount(signal) === 0) attach();
+  });
+  if (process.listenerCount(signal) === 0) attach();
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
