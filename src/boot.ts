@@ -126,7 +126,17 @@ function installShutdown(reporter: Reporter): void {
       // never disturb the exit
     }
   });
-  if (process.platform !== 'win32') for (const signal of SIGNALS) guardSignal(signal, reporter);
+  if (process.platform === 'win32') return; // no faithful re-raise there
+  // One watcher per event for both signals: every listener we add counts against the app's
+  // MaxListeners warnings.
+  const guards = new Map<string | symbol, SignalGuard>(SIGNALS.map((s) => [s, guardSignal(s, reporter)]));
+  process.on('newListener', (event: string | symbol, listener: unknown) => guards.get(event)?.added(listener));
+  process.on('removeListener', (event: string | symbol, listener: unknown) => guards.get(event)?.removed(listener));
+}
+
+interface SignalGuard {
+  added(listener: unknown): void;
+  removed(listener: unknown): void;
 }
 
 /**
@@ -158,7 +168,7 @@ function boundedFlush(reporter: Reporter, ms: number, done: (settled: boolean) =
  * signal does from the listener count, so an extra listener of ours must never be seen next to
  * someone else's: we step aside when the app adds one and come back when the last one goes.
  */
-function guardSignal(signal: Signal, reporter: Reporter): void {
+function guardSignal(signal: Signal, reporter: Reporter): SignalGuard {
   let attached = false;
   let handling = false;
   let retired = false;
@@ -189,18 +199,20 @@ function guardSignal(signal: Signal, reporter: Reporter): void {
     // The bound timer also keeps the loop alive, so the app cannot drift into beforeExit and exit 0.
     boundedFlush(reporter, SIGNAL_FLUSH_MS, reraise);
   }
-  process.on('newListener', (event: string | symbol, listener: unknown) => {
-    if (event !== signal || listener === onSignal || !attached) return;
-    // After the add completes: removing ours inside newListener would make Node close the signal
-    // watcher (zero listeners at that instant) under the listener being added.
-    queueMicrotask(() => {
-      if (process.listenerCount(signal) > 1) detach();
-    });
-  });
-  process.on('removeListener', (event: string | symbol, listener: unknown) => {
-    if (event === signal && listener !== onSignal && process.listenerCount(signal) === 0) attach();
-  });
   if (process.listenerCount(signal) === 0) attach();
+  return {
+    added(listener) {
+      if (listener === onSignal || !attached) return;
+      // After the add completes: removing ours inside newListener would make Node close the signal
+      // watcher (zero listeners at that instant) under the listener being added.
+      queueMicrotask(() => {
+        if (process.listenerCount(signal) > 1) detach();
+      });
+    },
+    removed(listener) {
+      if (listener !== onSignal && process.listenerCount(signal) === 0) attach();
+    },
+  };
 }
 
 function errorMessage(err: unknown): string {

@@ -4,7 +4,7 @@
 // Every case is compared with the same fixture run without the preload.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeAgent } from '../helpers/fake-agent';
+import { FakeAgent, FakeCollector } from '../helpers/fake-agent';
 import { runFixture, startFixture } from '../helpers/run-fixture';
 import { tagMap } from '../helpers/thrift-decode';
 import { agentEnv, SERVICE, waitForSpan } from './env';
@@ -40,6 +40,22 @@ test('work the app schedules after beforeExit is flushed at the next beforeExit'
   await waitForSpan(agent, 'proc-late');
 });
 
+test('a collector that never answers: the process still ends by itself, exit code 0', async () => {
+  const collector = await FakeCollector.start({ hang: true });
+  try {
+    // The in-flight POST holds the loop until its deadline (the HTTP sender's choice, so that an
+    // exit flush is delivered); our 2 s bound runs out first and beforeExit must then let go.
+    const env = { JAEGER_SERVICE_NAME: SERVICE, JAEGER_ENDPOINT: collector.url, JAEGER_REPORTER_TIMEOUT: '3000' };
+    const r = await runFixture('proc-return.js', { env, timeoutMs: 10_000 });
+    assert.equal(r.signal, null);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^exit 0 after \d beforeExit\n$/);
+    await collector.waitForSpans(1); // it was sent; only the answer never came
+  } finally {
+    await collector.close();
+  }
+});
+
 async function signalRun(mode: string, signal: NodeJS.Signals, env: Record<string, string>, preload: boolean) {
   const run = startFixture('proc-signal.js', { args: [mode], env, preload, timeoutMs: 10_000 });
   await run.waitForLine(/^ready$/);
@@ -60,6 +76,18 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     await waitForSpan(agent, 'proc-signal', 'plain');
   });
 }
+
+test('SIGTERM with a collector that never answers: the signal is held back for the bound only', async () => {
+  const collector = await FakeCollector.start({ hang: true });
+  try {
+    const env = { JAEGER_SERVICE_NAME: SERVICE, JAEGER_ENDPOINT: collector.url, JAEGER_REPORTER_TIMEOUT: '60000' };
+    const r = await signalRun('plain', 'SIGTERM', env, true);
+    assert.equal(r.signal, 'SIGTERM', `code ${r.code}, stderr ${r.stderr}`); // not the runner's SIGKILL at 10 s
+    await collector.waitForSpans(1);
+  } finally {
+    await collector.close();
+  }
+});
 
 for (const mode of ['own', 'late-own']) {
   test(`an app with its own signal handler (${mode}) keeps it: its log line, exit 0, not killed by us`, async () => {
