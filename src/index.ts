@@ -36,3 +36,9 @@ export {
   type InitTracerOptions, type TracerOverrides,
 } from './config/build';
 export { parseEnv, loadEnvConfig, type TracerConfig } from './config/from-env';
+
+// Context, for code running under the preload (or any code using the tracer's scope manager).
+export { activeSpan, activate, bind, runUntraced } from './context/scope-manager';
+/** The preload's tracer (built on first call if the preload has not built it yet), or undefined. */
+export { getTracer } from './tracer/global';
+export { defineInstrumentation, type InstrumentationDefinition, type PatchContext } from './loader/definition';
