@@ -108,9 +108,10 @@ function reporterTarget(config: TracerConfig): string {
 }
 
 function installShutdown(reporter: Reporter): void {
-  // The loop drained: deliver what is queued. The flush keeps the loop alive for at most
-  // EXIT_FLUSH_MS; once it settles the loop drains again, beforeExit fires again and finds nothing
-  // to send, so the process ends. Spans the app produces after that go out at the next beforeExit.
+  // The loop drained: deliver what is queued. Our timer keeps the loop alive for at most
+  // EXIT_FLUSH_MS (an HTTP request in flight holds it until its own deadline); once the flush
+  // settles the loop drains again, beforeExit fires again and finds nothing to send, so the process
+  // ends. Spans the app produces after that go out at the next beforeExit.
   let busy = false;
   process.on('beforeExit', () => {
     if (busy) return; // a flush outlived its bound (a hung collector): let the process end
