@@ -43,6 +43,7 @@ export class UdpSender extends BatchingSender {
   #address: { address: string; family: number } | undefined;
   #socket: dgram.Socket | undefined;
   #opening = false;
+  #released = false;
   #waiting: Array<{ frame: Buffer; done: Done }> = [];
 
   constructor(options: UdpSenderOptions = {}) {
@@ -55,6 +56,9 @@ export class UdpSender extends BatchingSender {
     this.maxPacketSize = maxPacketSize;
     this.#logger = logger;
     this.#lookup = options.lookup ?? (dnsLookup as LookupAll);
+    // Resolve and connect now, not at the first send: a process that calls process.exit() soon
+    // after its first spans can then still hand them to the connected socket synchronously.
+    this.#open();
   }
 
   /** The agent's resolved IP address, once the first send has looked it up. */
@@ -63,6 +67,7 @@ export class UdpSender extends BatchingSender {
   }
 
   protected release(): void {
+    this.#released = true;
     const socket = this.#socket;
     this.#socket = undefined;
     if (socket !== undefined) closeQuietly(socket);
@@ -129,6 +134,7 @@ export class UdpSender extends BatchingSender {
     const connected = (err?: Error): void => {
       if (!connecting) return;
       if (err) return fail(new Error(`cannot connect to agent ${address}:${this.port}: ${err.message}`));
+      if (this.#released) return fail(new Error('sender closed')); // closed while connecting
       connecting = false;
       this.#opening = false;
       this.#socket = socket;
