@@ -1,4 +1,5 @@
 import http from '../../instrumentations/http';
+import opentracing from '../../instrumentations/opentracing';
 import type { InstrumentationDefinition } from './definition';
 
 // Every built-in instrumentation, keyed by its id: the file name in instrumentations/, which is also
@@ -10,6 +11,7 @@ export type InstrumentationSet = Readonly<Record<string, readonly Instrumentatio
 /** The built-in definitions by instrumentation id. */
 export const BUILTIN_INSTRUMENTATIONS: InstrumentationSet = Object.freeze({
   http,
+  opentracing,
 });
 
 /**
