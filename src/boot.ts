@@ -9,7 +9,7 @@
 // Nothing here may throw into the app or change how its process ends. See docs-shutdown.md.
 import { loadEnvConfig, parseEnv, type TracerConfig } from './config/from-env';
 import { log, setLogLevel } from './log';
-import { setTracerFactory, getTracer } from './tracer/global';
+import { setAdoptHook, setTracerFactory, getTracer } from './tracer/global';
 import type { HookHandle } from './loader/hook';
 import type { Reporter } from './reporters/reporter';
 import type { JaegerTracer } from './tracer/tracer';
@@ -44,6 +44,8 @@ export function boot(): void {
     }
     installInstrumentations(early);
     setTracerFactory(startTracer);
+    // A tracer the app builds with Config.initializeTracer() replaces ours; flush it at exit the same way.
+    setAdoptHook((tracer) => installShutdown(tracer.reporter));
     // After the main module's synchronous top level. Unref'd: a script that ends before this never
     // pays for a tracer it did not use.
     setImmediate(() => { getTracer(); }).unref();

@@ -1,4 +1,5 @@
 import * as opentracing from 'opentracing';
+import { adoptTracer } from '../tracer/global';
 import type { JaegerTracer } from '../tracer/tracer';
 import type { Sampler } from '../samplers/sampler';
 import { noopMetricsFactory, type MetricsFactory } from '../metrics/metrics';
@@ -142,6 +143,7 @@ export class Config {
     const tracer = this.newTracer();
     opentracing.initGlobalTracer(tracer);
     initialized = tracer;
+    if (adoptTracer(tracer)) this.#logger.info('instrumentations now report to the tracer built by Config.initializeTracer()');
     return tracer;
   }
 

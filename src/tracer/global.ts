@@ -7,6 +7,7 @@ import type { JaegerTracer } from './tracer';
 let tracer: JaegerTracer | undefined;
 let factory: (() => JaegerTracer | undefined) | undefined;
 let tracing = false;
+let adoptHook: ((t: JaegerTracer) => void) | undefined;
 
 /** How to build the tracer when first needed (the preload). Turns isTracing() on. */
 export function setTracerFactory(create: () => JaegerTracer | undefined): void {
@@ -38,4 +39,21 @@ export function getTracer(): JaegerTracer | undefined {
 /** True while instrumentations should trace: a tracer exists or can be built. */
 export function isTracing(): boolean {
   return tracing;
+}
+
+/** Set by the preload: what to do with a tracer the application builds itself (flush it at exit). */
+export function setAdoptHook(hook: (t: JaegerTracer) => void): void {
+  adoptHook = hook;
+}
+
+/**
+ * The application initialized a tracer of its own (Config.initializeTracer). Under the preload it
+ * becomes the tracer instrumentations report to, so one process has one tracer; a tracer the
+ * preload already built keeps reporting the spans it started. Returns false without the preload.
+ */
+export function adoptTracer(t: JaegerTracer): boolean {
+  if (adoptHook === undefined || tracer === t) return false;
+  setTracer(t);
+  adoptHook(t);
+  return true;
 }
