@@ -37,6 +37,9 @@ export interface ConfigValues {
   instrumentations: readonly string[];
   disabledInstrumentations: readonly string[];
   httpIgnorePaths: readonly string[];
+  dbCaptureParams: boolean;
+  dbSanitize: boolean;
+  dbStatementMaxLength: number;
 }
 
 /**
@@ -235,6 +238,20 @@ export const SCHEMA: readonly SchemaEntry[] = Object.freeze([
     example: '/health,/metrics,/static/*',
     doc: 'Incoming requests to these paths create no span: exact paths (query string ignored), or '
       + 'prefixes ending in `*`.',
+  },
+  {
+    key: 'dbCaptureParams', env: 'JAEGER_DB_CAPTURE_PARAMS', type: 'boolean', default: false, example: 'true',
+    doc: 'Record SQL parameter values (tag `db.params`). Off by default: parameters carry user data.',
+  },
+  {
+    key: 'dbSanitize', env: 'JAEGER_DB_SANITIZE', type: 'boolean', default: true, example: 'false',
+    doc: 'Replace literal values written inline in SQL text (strings, numbers) by `?` in `db.statement`. '
+      + 'On by default: inline literals are often emails, names or tokens; placeholders are kept either way.',
+  },
+  {
+    key: 'dbStatementMaxLength', env: 'JAEGER_DB_STATEMENT_MAX_LENGTH', type: 'integer', min: 16,
+    default: 2048, example: '4096',
+    doc: '`db.statement` is cut to this many characters (an ellipsis marks the cut).',
   },
 ] satisfies SchemaEntry[]);
 

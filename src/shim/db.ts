@@ -1,0 +1,254 @@
+import { parseEnv } from '../config/from-env';
+
+// What every database shim needs: the privacy settings, SQL operation names and statements, and
+// redacted redis commands. Pure string work, cheap enough for every query.
+
+export interface DbSettings {
+  /** JAEGER_DB_CAPTURE_PARAMS: record parameter values (off by default). */
+  readonly captureParams: boolean;
+  /** JAEGER_DB_SANITIZE: replace inline literals in SQL text by '?' (on by default). */
+  readonly sanitize: boolean;
+  /** JAEGER_DB_STATEMENT_MAX_LENGTH: longest db.statement, in characters. */
+  readonly maxStatementLength: number;
+}
+
+let settings: DbSettings | undefined;
+
+/** The database settings, read once from the environment (warnings were printed by the tracer). */
+export function dbSettings(): DbSettings {
+  if (settings === undefined) {
+    const c = parseEnv(process.env, () => {});
+    settings = Object.freeze({
+      captureParams: c.dbCaptureParams, sanitize: c.dbSanitize, maxStatementLength: c.dbStatementMaxLength,
+    });
+  }
+  return settings;
+}
+
+/** Overrides the settings (tests, or code that configures the tracer itself); undefined re-reads env. */
+export function setDbSettings(next: Partial<DbSettings> | undefined): void {
+  settings = next === undefined ? undefined : Object.freeze({ ...dbSettings(), ...next });
+}
+
+export type SqlDialect = 'postgres' | 'mysql';
+
+const DML_TABLE_AFTER: Record<string, string> = { SELECT: 'FROM', DELETE: 'FROM', INSERT: 'INTO', REPLACE: 'INTO' };
+const WORD = /[A-Za-z_][A-Za-z0-9_$]*/y;
+const NAME = /(?:"(?:[^"]|"")+"|`(?:[^`]|``)+`|[A-Za-z_][A-Za-z0-9_$]*)(?:\s*\.\s*(?:"(?:[^"]|"")+"|`(?:[^`]|``)+`|[A-Za-z_][A-Za-z0-9_$]*))*/y;
+
+/**
+ * Low-cardinality operation name for SQL: the verb plus the main table when a cheap scan finds it
+ * (`SELECT users`, `INSERT orders`, `UPDATE accounts`), else the verb (`BEGIN`), else `fallback`.
+ * Never literal values.
+ */
+export function sqlOperationName(sql: unknown, fallback: string): string {
+  if (typeof sql !== 'string') return fallback;
+  let i = skipNoise(sql, 0);
+  WORD.lastIndex = i;
+  const verbMatch = WORD.exec(sql);
+  if (verbMatch === null) return fallback;
+  const verb = verbMatch[0].toUpperCase();
+  i = WORD.lastIndex;
+  let table: string | undefined;
+  if (verb === 'UPDATE') {
+    table = nameAt(sql, i);
+  } else if (DML_TABLE_AFTER[verb] !== undefined) {
+    const keyword = DML_TABLE_AFTER[verb];
+    const at = findKeyword(sql, keyword, i);
+    if (at >= 0) table = nameAt(sql, at + keyword.length);
+  }
+  return table === undefined ? verb : `${verb} ${table}`;
+}
+
+/** The SQL text for db.statement: inline literals replaced (when sanitizing), then truncated. */
+export function sqlStatement(sql: unknown, dialect: SqlDialect): string | undefined {
+  if (typeof sql !== 'string') return undefined;
+  const s = dbSettings();
+  return truncate(s.sanitize ? sanitizeSql(sql, dialect) : sql, s.maxStatementLength);
+}
+
+/** Cuts `text` to `max` characters, marking the cut with an ellipsis. */
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+}
+
+/**
+ * Replaces literal values in SQL text by '?': quoted strings ('…', E'…', $tag$…$tag$ in postgres,
+ * "…" in mysql), numbers and hex/bit literals. Keeps placeholders ($1, ?, :name), identifiers
+ * (including "quoted" ones in postgres and `quoted` ones in mysql), comments and keywords.
+ */
+export function sanitizeSql(sql: string, dialect: SqlDialect): string {
+  let out = '';
+  let last = 0;
+  const n = sql.length;
+  let i = 0;
+  while (i < n) {
+    const c = sql.charCodeAt(i);
+    let end = -1;
+    if (c === 39 /* ' */ || (c === 34 /* " */ && dialect === 'mysql')) {
+      end = skipQuoted(sql, i, c, dialect === 'mysql');
+    } else if ((c === 69 || c === 101) /* E e */ && sql.charCodeAt(i + 1) === 39 && !isWordChar(sql.charCodeAt(i - 1)) && dialect === 'postgres') {
+      end = skipQuoted(sql, i + 1, 39, true);
+    } else if ((c === 88 || c === 120 || c === 66 || c === 98) /* X x B b */ && sql.charCodeAt(i + 1) === 39 && !isWordChar(sql.charCodeAt(i - 1))) {
+      end = skipQuoted(sql, i + 1, 39, false);
+    } else if (c === 36 /* $ */ && dialect === 'postgres') {
+      const tagEnd = sql.indexOf('$', i + 1);
+      const tag = tagEnd > i ? sql.slice(i, tagEnd + 1) : '';
+      if (tag !== '' && /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$$/.test(tag)) {
+        const close = sql.indexOf(tag, tagEnd + 1);
+        end = close < 0 ? n : close + tag.length;
+      } else {
+        i = skipWhile(sql, i + 1, isDigit); // $1: a placeholder, kept
+        continue;
+      }
+    } else if (c === 34 /* " */ || c === 96 /* ` */) {
+      i = skipQuoted(sql, i, c, false); // a quoted identifier, kept
+      continue;
+    } else if (c === 45 && sql.charCodeAt(i + 1) === 45) { // -- comment, kept
+      const nl = sql.indexOf('\n', i);
+      i = nl < 0 ? n : nl;
+      continue;
+    } else if (c === 47 && sql.charCodeAt(i + 1) === 42) { // /* comment */, kept
+      const close = sql.indexOf('*/', i + 2);
+      i = close < 0 ? n : close + 2;
+      continue;
+    } else if (isDigit(c) || (c === 46 && isDigit(sql.charCodeAt(i + 1)))) {
+      if (isWordChar(sql.charCodeAt(i - 1))) { // part of an identifier such as t1
+        i = skipWhile(sql, i, isWordChar);
+        continue;
+      }
+      end = c === 48 && (sql.charCodeAt(i + 1) | 32) === 120 ? skipWhile(sql, i + 2, isHexDigit) : skipNumber(sql, i);
+    } else if (isWordChar(c)) {
+      i = skipWhile(sql, i, isWordChar);
+      continue;
+    }
+    if (end < 0) {
+      i++;
+      continue;
+    }
+    out += sql.slice(last, i) + '?';
+    last = i = end;
+  }
+  return last === 0 ? sql : out + sql.slice(last);
+}
+
+// Redis commands whose every argument is a key, and those whose arguments alternate key, value.
+const ALL_KEYS = new Set(['DEL', 'EXISTS', 'MGET', 'TOUCH', 'UNLINK', 'WATCH', 'SINTER', 'SUNION', 'SDIFF', 'PFCOUNT']);
+const KEY_VALUE_PAIRS = new Set(['MSET', 'MSETNX']);
+const NO_KEY = new Set([
+  'PING', 'INFO', 'MULTI', 'EXEC', 'DISCARD', 'UNWATCH', 'SELECT', 'DBSIZE', 'FLUSHDB', 'FLUSHALL', 'TIME',
+  'QUIT', 'ECHO', 'CLIENT', 'CONFIG', 'COMMAND', 'SCRIPT', 'READONLY', 'READWRITE', 'ROLE', 'LASTSAVE', 'SAVE',
+  'PUBLISH', 'SUBSCRIBE', 'PSUBSCRIBE', 'UNSUBSCRIBE', 'PUNSUBSCRIBE', 'SCAN', 'KEYS', 'RANDOMKEY', 'WAIT',
+  'CLUSTER', 'MEMORY', 'SLOWLOG', 'LATENCY', 'DEBUG', 'MONITOR', 'SWAPDB', 'RESET',
+]);
+// Their arguments are credentials (or may carry them): never recorded, not even redacted one by one.
+const SECRET = new Set(['AUTH', 'HELLO', 'MIGRATE']);
+
+/**
+ * `db.statement` for a redis command: the command and its key(s), every other argument as '?'
+ * (`SET user:1 ?`, `MGET a b`, `HSET h ? ?`). AUTH and HELLO keep nothing of their arguments.
+ */
+export function redisStatement(command: string, args: readonly unknown[]): string {
+  const name = String(command).toUpperCase();
+  if (SECRET.has(name)) return args.length > 0 ? `${name} ?` : name;
+  if (args.length === 0) return name;
+  const parts = [name];
+  const max = dbSettings().maxStatementLength;
+  let length = name.length;
+  for (let i = 0; i < args.length && length < max; i++) {
+    const isKey = NO_KEY.has(name) ? false
+      : ALL_KEYS.has(name) ? true
+        : KEY_VALUE_PAIRS.has(name) ? i % 2 === 0
+          : i === 0;
+    const part = isKey ? keyText(args[i]) : '?';
+    parts.push(part);
+    length += part.length + 1;
+  }
+  return truncate(parts.join(' '), max);
+}
+
+function keyText(key: unknown): string {
+  if (typeof key === 'string') return key;
+  if (Buffer.isBuffer(key)) return key.toString('utf8');
+  if (typeof key === 'number' || typeof key === 'bigint') return String(key);
+  return '?';
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isHexDigit(c: number): boolean {
+  return isDigit(c) || ((c | 32) >= 97 && (c | 32) <= 102);
+}
+
+function isWordChar(c: number): boolean {
+  return isDigit(c) || ((c | 32) >= 97 && (c | 32) <= 122) || c === 95 || c === 36 || c > 127;
+}
+
+function skipWhile(s: string, i: number, pred: (c: number) => boolean): number {
+  while (i < s.length && pred(s.charCodeAt(i))) i++;
+  return i;
+}
+
+function skipNumber(s: string, i: number): number {
+  i = skipWhile(s, i, isDigit);
+  if (s.charCodeAt(i) === 46) i = skipWhile(s, i + 1, isDigit);
+  if ((s.charCodeAt(i) | 32) === 101) { // exponent
+    let j = i + 1;
+    if (s.charCodeAt(j) === 43 || s.charCodeAt(j) === 45) j++;
+    if (isDigit(s.charCodeAt(j))) i = skipWhile(s, j, isDigit);
+  }
+  return i;
+}
+
+// Past the closing quote; a doubled quote is an escaped one, and so is a backslash where allowed.
+function skipQuoted(s: string, start: number, quote: number, backslash: boolean): number {
+  for (let i = start + 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (backslash && c === 92) { i++; continue; }
+    if (c === quote) {
+      if (s.charCodeAt(i + 1) === quote) { i++; continue; }
+      return i + 1;
+    }
+  }
+  return s.length;
+}
+
+// Leading white space, comments and opening parentheses before the verb.
+function skipNoise(s: string, i: number): number {
+  for (;;) {
+    const c = s.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 40) { i++; continue; }
+    if (c === 45 && s.charCodeAt(i + 1) === 45) { const nl = s.indexOf('\n', i); if (nl < 0) return s.length; i = nl + 1; continue; }
+    if (c === 47 && s.charCodeAt(i + 1) === 42) { const e = s.indexOf('*/', i + 2); if (e < 0) return s.length; i = e + 2; continue; }
+    return i;
+  }
+}
+
+// The first top-level occurrence of a keyword as a whole word, outside quotes and parentheses.
+function findKeyword(s: string, keyword: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 39 || c === 34 || c === 96) { i = skipQuoted(s, i, c, false) - 1; continue; }
+    if (c === 40) { depth++; continue; }
+    if (c === 41) { depth--; continue; }
+    if (depth === 0 && (c | 32) === (keyword.charCodeAt(0) | 32) && !isWordChar(s.charCodeAt(i - 1))
+      && s.substr(i, keyword.length).toUpperCase() === keyword && !isWordChar(s.charCodeAt(i + keyword.length))) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+// The (possibly schema-qualified, possibly quoted) table name after position i, unquoted.
+function nameAt(s: string, i: number): string | undefined {
+  while (i < s.length && /\s/.test(s[i])) i++;
+  if (s.charCodeAt(i) === 40) return undefined; // a subquery
+  NAME.lastIndex = i;
+  const m = NAME.exec(s);
+  if (m === null) return undefined;
+  const name = m[0].replace(/\s*\.\s*/g, '.').replace(/["`]/g, '');
+  return name.length > 0 && name.length <= 128 ? name : undefined;
+}
