@@ -1,4 +1,5 @@
 import http from '../../instrumentations/http';
+import ioredis from '../../instrumentations/ioredis';
 import opentracing from '../../instrumentations/opentracing';
 import type { InstrumentationDefinition } from './definition';
 
@@ -11,6 +12,7 @@ export type InstrumentationSet = Readonly<Record<string, readonly Instrumentatio
 /** The built-in definitions by instrumentation id. */
 export const BUILTIN_INSTRUMENTATIONS: InstrumentationSet = Object.freeze({
   http,
+  ioredis,
   opentracing,
 });
 
