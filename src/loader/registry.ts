@@ -1,5 +1,7 @@
 import http from '../../instrumentations/http';
 import ioredis from '../../instrumentations/ioredis';
+import mysql from '../../instrumentations/mysql';
+import mysql2 from '../../instrumentations/mysql2';
 import opentracing from '../../instrumentations/opentracing';
 import type { InstrumentationDefinition } from './definition';
 
@@ -13,6 +15,8 @@ export type InstrumentationSet = Readonly<Record<string, readonly Instrumentatio
 export const BUILTIN_INSTRUMENTATIONS: InstrumentationSet = Object.freeze({
   http,
   ioredis,
+  mysql,
+  mysql2,
   opentracing,
 });
 
