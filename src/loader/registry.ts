@@ -3,6 +3,7 @@ import ioredis from '../../instrumentations/ioredis';
 import mysql from '../../instrumentations/mysql';
 import mysql2 from '../../instrumentations/mysql2';
 import opentracing from '../../instrumentations/opentracing';
+import redis from '../../instrumentations/redis';
 import type { InstrumentationDefinition } from './definition';
 
 // Every built-in instrumentation, keyed by its id: the file name in instrumentations/, which is also
@@ -18,6 +19,7 @@ export const BUILTIN_INSTRUMENTATIONS: InstrumentationSet = Object.freeze({
   mysql,
   mysql2,
   opentracing,
+  redis,
 });
 
 /**
