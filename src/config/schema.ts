@@ -94,7 +94,7 @@ export const SAMPLER_PARAM_DEFAULTS: Readonly<Record<SamplerType, number>> = Obj
  * The ids of the built-in instrumentations (file names in instrumentations/), for the allow and deny
  * lists. The loader's registry must list exactly these; a test holds them together.
  */
-export const INSTRUMENTATION_IDS: readonly string[] = Object.freeze(['http', 'opentracing', 'ioredis', 'mysql', 'mysql2', 'redis']);
+export const INSTRUMENTATION_IDS: readonly string[] = Object.freeze(['http', 'opentracing', 'mysql', 'mysql2', 'ioredis', 'pg', 'redis']);
 
 /** The agent's sampling port, used when only a host is known. */
 export const DEFAULT_SAMPLING_PORT = 5778;

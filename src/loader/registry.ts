@@ -3,6 +3,7 @@ import ioredis from '../../instrumentations/ioredis';
 import mysql from '../../instrumentations/mysql';
 import mysql2 from '../../instrumentations/mysql2';
 import opentracing from '../../instrumentations/opentracing';
+import pg from '../../instrumentations/pg';
 import redis from '../../instrumentations/redis';
 import type { InstrumentationDefinition } from './definition';
 
@@ -19,6 +20,7 @@ export const BUILTIN_INSTRUMENTATIONS: InstrumentationSet = Object.freeze({
   mysql,
   mysql2,
   opentracing,
+  pg,
   redis,
 });
 
