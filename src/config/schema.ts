@@ -40,6 +40,8 @@ export interface ConfigValues {
   dbCaptureParams: boolean;
   dbSanitize: boolean;
   dbStatementMaxLength: number;
+  expressMiddlewareSpans: boolean;
+  logsInjection: boolean;
 }
 
 /**
@@ -94,7 +96,10 @@ export const SAMPLER_PARAM_DEFAULTS: Readonly<Record<SamplerType, number>> = Obj
  * The ids of the built-in instrumentations (file names in instrumentations/), for the allow and deny
  * lists. The loader's registry must list exactly these; a test holds them together.
  */
-export const INSTRUMENTATION_IDS: readonly string[] = Object.freeze(['http', 'opentracing', 'mysql', 'mysql2', 'ioredis', 'pg', 'redis']);
+export const INSTRUMENTATION_IDS: readonly string[] = Object.freeze([
+  'http', 'opentracing', 'mysql', 'mysql2', 'ioredis', 'pg', 'redis', 'express', 'koa', 'fastify', 'undici', 'amqplib',
+  'grpc', 'graphql', 'pino', 'winston',
+]);
 
 /** The agent's sampling port, used when only a host is known. */
 export const DEFAULT_SAMPLING_PORT = 5778;
@@ -252,6 +257,17 @@ export const SCHEMA: readonly SchemaEntry[] = Object.freeze([
     key: 'dbStatementMaxLength', env: 'JAEGER_DB_STATEMENT_MAX_LENGTH', type: 'integer', min: 16,
     default: 2048, example: '4096',
     doc: '`db.statement` is cut to this many characters (an ellipsis marks the cut).',
+  },
+  {
+    key: 'expressMiddlewareSpans', env: 'JAEGER_EXPRESS_MIDDLEWARE_SPANS', type: 'boolean', default: false,
+    example: 'true',
+    doc: 'One span per express middleware and route handler, children of the request\'s span. Off by '
+      + 'default: a typical app runs a dozen middlewares per request and the waterfall drowns in them.',
+  },
+  {
+    key: 'logsInjection', env: 'JAEGER_LOGS_INJECTION', type: 'boolean', default: true, example: 'false',
+    doc: 'Add `trace_id` and `span_id` to every pino and winston record written while a span is active, '
+      + 'so a log line leads to its trace.',
   },
 ] satisfies SchemaEntry[]);
 

@@ -1,10 +1,19 @@
+import amqplib from '../../instrumentations/amqplib';
+import express from '../../instrumentations/express';
+import fastify from '../../instrumentations/fastify';
+import graphql from '../../instrumentations/graphql';
+import grpc from '../../instrumentations/grpc';
 import http from '../../instrumentations/http';
 import ioredis from '../../instrumentations/ioredis';
+import koa from '../../instrumentations/koa';
 import mysql from '../../instrumentations/mysql';
 import mysql2 from '../../instrumentations/mysql2';
 import opentracing from '../../instrumentations/opentracing';
 import pg from '../../instrumentations/pg';
+import pino from '../../instrumentations/pino';
 import redis from '../../instrumentations/redis';
+import undici from '../../instrumentations/undici';
+import winston from '../../instrumentations/winston';
 import type { InstrumentationDefinition } from './definition';
 
 // Every built-in instrumentation, keyed by its id: the file name in instrumentations/, which is also
@@ -15,13 +24,22 @@ export type InstrumentationSet = Readonly<Record<string, readonly Instrumentatio
 
 /** The built-in definitions by instrumentation id. */
 export const BUILTIN_INSTRUMENTATIONS: InstrumentationSet = Object.freeze({
+  amqplib,
+  express,
+  fastify,
+  graphql,
+  grpc,
   http,
   ioredis,
+  koa,
   mysql,
   mysql2,
   opentracing,
   pg,
+  pino,
   redis,
+  undici,
+  winston,
 });
 
 /**
