@@ -7,6 +7,7 @@ export const SERVICES = {
   postgres: { port: 5432, name: 'PostgreSQL 127.0.0.1:5432 (db test, user postgres, trust auth)' },
   mysql: { port: 3306, name: 'MariaDB 127.0.0.1:3306 (db test, user root, empty password)' },
   redis: { port: 6379, name: 'Redis 127.0.0.1:6379' },
+  rabbitmq: { port: 5672, name: 'RabbitMQ 127.0.0.1:5672 (guest/guest)' },
 } as const;
 
 export type ServiceName = keyof typeof SERVICES;
