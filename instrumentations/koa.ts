@@ -11,36 +11,55 @@ import { wrapMatch, wrapRoutes } from './koa/router';
 interface KoaContextProto { onerror: (this: unknown, err: unknown) => unknown }
 interface RouterClass { prototype?: { match?: unknown; routes?: unknown; middleware?: unknown } }
 
+interface KoaContext { req?: unknown; res?: { statusCode?: unknown; headersSent?: unknown } }
+
 /**
  * Wraps koa's context onerror (lib/context.js), the one place koa sends an error thrown or
  * rejected by middleware (and response stream errors). Every app's context inherits it; koa 2.0
- * binds it per request. The span is marked before koa answers, and koa's own handling (the app
- * 'error' event and its default logging, status, body) runs unchanged.
+ * binds it per request. koa's own handling (the app 'error' event and its default logging, the
+ * status and body) runs first and unchanged; then the span is marked, before the response ends.
  */
 function wrapOnerror(original: KoaContextProto['onerror']): KoaContextProto['onerror'] {
   return function onerror(this: unknown, err: unknown) {
-    if (isTracing() && err != null) markRequestFailed(this, err);
-    return original.apply(this, arguments as unknown as [unknown]);
+    if (!isTracing() || err == null) return original.apply(this, arguments as unknown as [unknown]);
+    const span = serverSpanOf(reqOf(this));
+    if (span === undefined) return original.apply(this, arguments as unknown as [unknown]);
+    const underWay = headersSent(this);
+    try {
+      return original.apply(this, arguments as unknown as [unknown]);
+    } finally {
+      markIfServerError(span, this, err, underWay);
+    }
   };
 }
 
-function markRequestFailed(ctx: unknown, err: unknown): void {
+// koa answers an error with its status (ctx.throw(404), http-errors) or 500. A 4xx answer is the
+// client's error, not a failure of this server (the http layer does not count 4xx either); an
+// error once the response was under way always is one.
+function markIfServerError(span: Parameters<typeof setError>[0], ctx: unknown, err: unknown, underWay: boolean): void {
   try {
-    const span = serverSpanOf((ctx as { req?: unknown } | null)?.req);
-    if (span === undefined || respondsWithClientError(err)) return;
+    const status = (ctx as KoaContext).res?.statusCode;
+    if (!underWay && typeof status === 'number' && status < 500) return;
     setError(span, err);
   } catch {
-    // the error still reaches koa unchanged.
+    // the error reached koa unchanged; only the mark is lost.
   }
 }
 
-// An error carrying a 4xx status (ctx.throw(404), http-errors) becomes that response: a client
-// error, which the http layer does not count as a failure either. Anything else koa answers 500.
-function respondsWithClientError(err: unknown): boolean {
-  if (err === null || typeof err !== 'object') return false;
-  const e = err as { status?: unknown; statusCode?: unknown };
-  const status = typeof e.status === 'number' ? e.status : e.statusCode;
-  return typeof status === 'number' && status >= 400 && status < 500;
+function reqOf(ctx: unknown): unknown {
+  try {
+    return (ctx as KoaContext | null)?.req;
+  } catch {
+    return undefined;
+  }
+}
+
+function headersSent(ctx: unknown): boolean {
+  try {
+    return (ctx as KoaContext).res?.headersSent === true;
+  } catch {
+    return false;
+  }
 }
 
 const definitions: InstrumentationDefinition[] = [
