@@ -72,6 +72,7 @@ for (const version of versionSet('koa').versions) {
     router.get('/fast/:id', (ctx: any) => { ctx.body = 'fast'; gate(); });
     router.get('/fail', () => { throw thrown; });
     router.get('/health', (ctx: any) => { ctx.body = 'ok'; });
+    router.get(/^\/re\/\d+$/, (ctx: any) => { ctx.body = 're'; });
     router.use(other.routes());
 
     before(async () => {
@@ -121,6 +122,14 @@ for (const version of versionSet('koa').versions) {
       const span = await spanOf(from, '/other/x1');
       assert.equal(span.operationName, 'GET /other/:x');
       assert.equal(tagsOf(span)['http.route'], '/other/:x');
+    });
+
+    test('a RegExp route is named by its source text: still one name for every matching path', async () => {
+      const from = reporter.spans.length;
+      assert.equal((await send(port, '/re/12')).body, 're');
+      const span = await spanOf(from, '/re/12');
+      assert.equal(span.operationName, 'GET /^\\/re\\/\\d+$/');
+      assert.equal(tagsOf(span)['http.route'], '/^\\/re\\/\\d+$/');
     });
 
     test('overlapping requests on different routes each get their own name', async () => {
