@@ -12,6 +12,7 @@ import { FakeAgent } from '../helpers/fake-agent';
 import { runFixture, type FixtureResult } from '../helpers/run-fixture';
 import { tagMap, type DecodedSpan } from '../helpers/thrift-decode';
 import { installedVersions, versionDir, versionSet } from '../helpers/versions';
+import { needService } from '../helpers/services';
 
 let agent: FakeAgent;
 before(async () => { agent = await FakeAgent.start(); });
@@ -32,13 +33,15 @@ const stderrSansStacks = (r: FixtureResult) => r.stderr.split('\n').filter((l) =
 const EXPECTED_SPANS = 15 + 3 + 8 * 3;
 
 /** Runs the fixture with and without the preload against `dir`; returns the traced run's spans. */
-async function runBoth(dir: string, extraEnv: Record<string, string> = {}, expected = EXPECTED_SPANS) {
+async function runBoth(dir: string, extraEnv: Record<string, string> = {}, pgDir?: string) {
+  const expected = EXPECTED_SPANS + (pgDir === undefined ? 0 : 1 + 5 * 2);
+  const args = pgDir === undefined ? [dir] : [dir, pgDir];
   const from = agent.batches.length;
-  const traced = await runFixture('koa-app.js', { env: env(extraEnv), args: [dir] });
-  const plain = await runFixture('koa-app.js', { env: env(), args: [dir], preload: false });
+  const traced = await runFixture('koa-app.js', { env: env(extraEnv), args });
+  const plain = await runFixture('koa-app.js', { env: env(), args, preload: false });
   assert.equal(plain.code, 0, plain.stderr);
   assert.equal(traced.code, 0, traced.stderr);
-  assert.equal(outLines(plain).length, 3 + 16 + 8, plain.stdout);
+  assert.equal(outLines(plain).length, 3 + 16 + 8 + (pgDir === undefined ? 0 : 5), plain.stdout);
   assert.deepEqual(outLines(traced), outLines(plain), 'responses and function identities are the same with and without the preload');
   const spansOf = () => agent.batches.slice(from).flatMap((b) => b.batch.spans);
   await agent.waitFor(() => spansOf().length >= expected, 10_000, `${expected} spans of koa-app.js`);
@@ -150,6 +153,24 @@ for (const version of versionSet('koa').versions) {
     for (let i = 0; i < 8; i++) assertDownstream(spans, `c${i}`);
   });
 }
+
+test('pg queries in koa handlers are children of their own request\'s server span', async (t) => {
+  if (!await needService(t, 'postgres')) return;
+  const koa = versionSet('koa').versions.at(-1)!;
+  const pg = versionSet('pg').versions.at(-1)!;
+  const { spans } = await runBoth(versionDir('koa', koa), {}, versionDir('pg', pg));
+  const connects = spans.filter((s) => s.operationName === 'pg.connect');
+  assert.equal(connects.length, 1);
+  assert.equal(connects[0].parentSpanId, ROOT_PARENT, 'connected before any request');
+  for (const n of ['1', 'c2', 'c3', 'c4', 'c5']) {
+    const server = serverSpan(spans, 'GET', `/db/${n}`);
+    assertNamed(server, 'GET /db/:n', '/db/:n', 200);
+    const children = spans.filter((s) => s.parentSpanId === server.spanId);
+    assert.deepEqual(children.map((c) => c.operationName), ['SELECT'], `the query of /db/${n}`);
+    assert.equal(tagMap(children[0].tags)['db.statement'], 'SELECT $1::int * ? AS n');
+    assert.equal(children[0].traceIdLow, server.traceIdLow);
+  }
+});
 
 test('koa and @koa/router versions outside the supported ranges are left untouched', async (t) => {
   // A copy of the newest tested folder whose koa and @koa/router claim the next majors.
