@@ -25,7 +25,7 @@ type FastifyFactory = ((...args: unknown[]) => FastifyInstance) & Record<string,
  * Reads the matched route's template as registered (prefix included) off a request; undefined for
  * fastify's 404 handler. One reader per fastify copy, since each keeps its own private symbol.
  */
-function routeReader(): (request: FastifyRequest) => string | undefined {
+export function routeReader(): (request: FastifyRequest) => string | undefined {
   let key: symbol | string | null | undefined;
   return (request) => {
     if (key === undefined) key = contextKey(request);
@@ -44,7 +44,7 @@ type RouteContext = { config?: { url?: unknown } };
  * much for every request (4.x's routeOptions freezes a new object: ~6 µs measured), so they are the
  * fallback only (null) when neither is found.
  */
-function contextKey(request: FastifyRequest): symbol | string | null {
+export function contextKey(request: FastifyRequest): symbol | string | null {
   for (const s of Object.getOwnPropertySymbols(request)) if (s.description === 'fastify.context') return s;
   const own = Object.getOwnPropertyDescriptor(request, 'context');
   return own !== undefined && 'value' in own ? 'context' : null;

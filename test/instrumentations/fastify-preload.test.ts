@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { FakeAgent } from '../helpers/fake-agent';
-import { startFixture } from '../helpers/run-fixture';
+import { runFixture, startFixture } from '../helpers/run-fixture';
 import { tagMap, type DecodedSpan } from '../helpers/thrift-decode';
 import { versionDir, versionSet } from '../helpers/versions';
 
@@ -151,3 +151,20 @@ for (const version of versionSet('fastify').versions) {
     }
   });
 }
+
+test('fastify outside the supported range (3.x, 6.x stand-ins) is left untouched under the preload; 4.x is the control', async () => {
+  const run = (variant: string, preload: boolean) => runFixture('fastify-outside/app.js', { env: env(), preload, args: [variant] });
+  for (const variant of ['v3', 'v6', 'v4']) {
+    const plain = await run(variant, false);
+    const traced = await run(variant, true);
+    assert.equal(traced.code, 0, traced.stderr);
+    assert.equal(traced.stderr, '');
+    const seen = JSON.parse(plain.stdout);
+    assert.deepEqual(seen, { name: 'fastify', length: 1, aliases: true, keys: ['fastify', 'default'], hooks: [] });
+    if (variant === 'v4') {
+      assert.deepEqual(JSON.parse(traced.stdout), { ...seen, hooks: ['onRequest', 'onError'] }, 'in range: hooked');
+    } else {
+      assert.equal(traced.stdout, plain.stdout, `${variant}: identical output`);
+    }
+  }
+});
