@@ -42,18 +42,22 @@ const CASES: Array<[Req, Want]> = [
   [{ method: 'HEAD', path: '/users/1' }, { op: 'HEAD /users/:id', route: '/users/:id', status: 200 }],
   [{ method: 'GET', path: '/nope/123' }, { op: 'GET', status: 404 }],
   [{ method: 'DELETE', path: '/users/1' }, { op: 'DELETE', status: 404 }],
+  [{ method: 'GET', path: '/api/v1/missing' }, { op: 'GET', status: 404 }],
 ];
+/** Sent all at once after CASES; each /fan/:n calls /fan-n-a then /fan-n-b. */
+const FAN = Array.from({ length: 10 }, (_, n) => n);
 
 /** Downstream calls each case's handlers make, in order (each: a client span and the downstream's server span). */
 const DOWNSTREAM: Record<string, string[]> = { '/items': ['/items'], '/chain': ['/hook', '/a', '/b'], '/callback': ['/cb'] };
 const DOWNSTREAM_SPANS = Object.values(DOWNSTREAM).reduce((n, calls) => n + 2 * calls.length, 0);
+const EXPECTED_SPANS = CASES.length + DOWNSTREAM_SPANS + FAN.length * 5;
 
 interface Answer { status: number; headers: Record<string, unknown>; body: string }
 
-function send(port: number, { method, path, body }: Req): Promise<Answer> {
+function send(port: number, { method, path, body }: Req, agent: http.Agent): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request({
-      host: '127.0.0.1', port, method, path, agent: false,
+      host: '127.0.0.1', port, method, path, agent,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
     }, (res) => {
       let text = '';
@@ -69,19 +73,26 @@ function send(port: number, { method, path, body }: Req): Promise<Answer> {
   });
 }
 
-const env = () => ({
-  JAEGER_SERVICE_NAME: 'fastify-fixture', JAEGER_SAMPLER_TYPE: 'const', JAEGER_SAMPLER_PARAM: '1',
+const env = (sampled = true) => ({
+  JAEGER_SERVICE_NAME: 'fastify-fixture', JAEGER_SAMPLER_TYPE: 'const', JAEGER_SAMPLER_PARAM: sampled ? '1' : '0',
   JAEGER_AGENT_HOST: '127.0.0.1', JAEGER_AGENT_PORT: String(agent.port), JAEGER_REPORTER_FLUSH_INTERVAL: '50',
 });
 
 /** Runs the fixture, sends every case in order, waits for `spans` spans (traced runs), stops it. */
-async function exercise(version: string, preload: boolean, spans = 0): Promise<{ answers: Answer[]; spans: DecodedSpan[] }> {
+async function exercise(version: string, preload: boolean, spans = 0, sampled = true): Promise<{ answers: Answer[]; spans: DecodedSpan[] }> {
   const from = agent.batches.length;
-  const app = startFixture('fastify-app.js', { env: env(), preload, args: [versionDir('fastify', version)] });
+  const app = startFixture('fastify-app.js', { env: env(sampled), preload, args: [versionDir('fastify', version)] });
   try {
     const port = Number(/^listening (\d+)$/.exec(await app.waitForLine(/^listening \d+$/))![1]);
     const answers: Answer[] = [];
-    for (const [req] of CASES) answers.push(await send(port, req));
+    // Kept-alive connections: one socket carries many requests, as behind a real client.
+    const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 4 });
+    try {
+      for (const [req] of CASES) answers.push(await send(port, req, keepAlive));
+      answers.push(...await Promise.all(FAN.map((n) => send(port, { method: 'GET', path: `/fan/${n}` }, keepAlive))));
+    } finally {
+      keepAlive.destroy();
+    }
     const mine = () => agent.batches.slice(from).flatMap((b) => b.batch.spans);
     if (spans > 0) await agent.waitFor(() => mine().length >= spans, 5000, `${spans} spans of fastify-app.js`);
     app.child.kill('SIGTERM');
@@ -99,18 +110,21 @@ const byStart = (a: DecodedSpan, b: DecodedSpan) => (a.startTime < b.startTime ?
 for (const version of versionSet('fastify').versions) {
   test(`fastify@${version} under the preload: routes name the server span, errors mark it, responses unchanged`, async () => {
     const plain = await exercise(version, false);
-    const traced = await exercise(version, true, CASES.length + DOWNSTREAM_SPANS);
+    const traced = await exercise(version, true, EXPECTED_SPANS);
     assert.deepEqual(traced.answers, plain.answers, 'the same responses with and without the preload');
-    assert.deepEqual(plain.answers.map((a) => a.status), CASES.map(([, w]) => w.status), 'statuses the fixture meant');
+    const unsampled = await exercise(version, true, 0, false);
+    assert.deepEqual(unsampled.answers, plain.answers, 'the same responses when nothing is sampled');
+    assert.deepEqual(plain.answers.map((a) => a.status), [...CASES.map(([, w]) => w.status), ...FAN.map(() => 200)], 'statuses the fixture meant');
     assert.equal(plain.answers[3].headers['x-hooks'], 'root-onRequest,fp-onRequest,admin-onRequest', 'user hooks ran, in order');
     assert.equal(plain.answers[4].headers['x-hooks'], 'root-onRequest,fp-onRequest', 'encapsulation kept');
     assert.equal(agent.errors.length, 0);
 
     const spans = traced.spans;
-    assert.equal(spans.length, CASES.length + DOWNSTREAM_SPANS, spans.map((s) => s.operationName).join(', '));
+    assert.equal(spans.length, EXPECTED_SPANS, spans.map((s) => s.operationName).join(', '));
     // The test process is not traced: each request's server span is a root, in request order.
-    const servers = spans.filter((s) => s.parentSpanId === ROOT_PARENT).sort(byStart);
-    assert.equal(servers.length, CASES.length);
+    const roots = spans.filter((s) => s.parentSpanId === ROOT_PARENT).sort(byStart);
+    assert.equal(roots.length, CASES.length + FAN.length);
+    const servers = roots.slice(0, CASES.length);
     CASES.forEach(([req, want], i) => {
       const span = servers[i];
       const tags = tagMap(span.tags);
@@ -148,6 +162,16 @@ for (const version of versionSet('fastify').versions) {
         const below = spans.filter((s) => s.parentSpanId === client.spanId);
         assert.deepEqual(below.map((s) => tagMap(s.tags)['http.url']), [calls[i]], `${path}: call ${i}`);
       });
+    }
+    // Concurrent requests never share context: each /fan/:n has exactly its own two calls below it.
+    const fans = roots.slice(CASES.length);
+    for (const n of FAN) {
+      const fan = fans.filter((s) => tagMap(s.tags)['http.url'] === `/fan/${n}`);
+      assert.equal(fan.length, 1, `/fan/${n}`);
+      assert.equal(fan[0].operationName, 'GET /fan/:n');
+      const below = spans.filter((s) => s.parentSpanId === fan[0].spanId).sort(byStart)
+        .map((client) => spans.filter((s) => s.parentSpanId === client.spanId).map((s) => tagMap(s.tags)['http.url']));
+      assert.deepEqual(below, [[`/fan-${n}-a`], [`/fan-${n}-b`]], `/fan/${n}: its own downstream calls`);
     }
   });
 }
