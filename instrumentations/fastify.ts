@@ -71,15 +71,15 @@ function nameRouteHook(routeOf: (request: FastifyRequest) => string | undefined)
 }
 
 /**
- * The status fastify's default error handler would answer `error` with: the error's own 4xx/5xx
- * statusCode (or status), else a 4xx the reply already has, else 500.
+ * The status fastify answers `error` with, as its own error path picks it: a 4xx/5xx the reply was
+ * already given, else the error's statusCode or status when 4xx/5xx, else 500.
  */
 function statusFor(error: unknown, reply: FastifyReply): number {
-  const e = error as { statusCode?: unknown; status?: unknown } | null;
-  const own = typeof e?.statusCode === 'number' ? e.statusCode : typeof e?.status === 'number' ? e.status : undefined;
-  if (own !== undefined && own >= 400) return own;
   const set = reply?.statusCode;
-  return typeof set === 'number' && set >= 400 ? set : 500;
+  if (typeof set === 'number' && set >= 400) return set;
+  const e = error as { statusCode?: unknown; status?: unknown } | null;
+  for (const own of [e?.statusCode, e?.status]) if (typeof own === 'number' && own >= 400 && own <= 599) return own;
+  return 500;
 }
 
 // onError runs once per request, before any error handler, with the error as the app raised it

@@ -37,6 +37,7 @@ const CASES: Array<[Req, Want]> = [
   [{ method: 'GET', path: '/hook-error' }, { op: 'GET /hook-error', route: '/hook-error', status: 500, error: ['Error', 'onRequest hook failed'] }],
   [{ method: 'GET', path: '/async-hook-error' }, { op: 'GET /async-hook-error', route: '/async-hook-error', status: 500, error: ['Error', 'async preHandler failed'] }],
   [{ method: 'GET', path: '/gone' }, { op: 'GET /gone', route: '/gone', status: 410 }],
+  [{ method: 'GET', path: '/conflict' }, { op: 'GET /conflict', route: '/conflict', status: 409 }],
   [{ method: 'GET', path: '/unavailable' }, { op: 'GET /unavailable', route: '/unavailable', status: 503, error: ['Error', 'try later'] }],
   [{ method: 'GET', path: '/api/v1/teapot' }, { op: 'GET /api/v1/teapot', route: '/api/v1/teapot', status: 418, error: ['Error', 'brewed badly'] }],
   [{ method: 'HEAD', path: '/users/1' }, { op: 'HEAD /users/:id', route: '/users/:id', status: 200 }],
