@@ -12,7 +12,7 @@ import { nameServerSpan, serverSpanOf } from '../http/server';
 import { MOUNT, routeTemplate, type Layer, type Router } from './router';
 
 export const COMPONENT_EXPRESS = 'express';
-/** What an optional layer span stands for: 'middleware', 'router' or 'request_handler'. */
+/** What an optional layer span stands for: 'middleware', 'router', 'app' or 'request_handler'. */
 export const EXPRESS_TYPE = 'express.type';
 /** The middleware function's name, as express reports it. */
 export const EXPRESS_NAME = 'express.name';
@@ -164,7 +164,7 @@ function enter(layer: Layer, state: RequestState, req: unknown, res: unknown, ro
   return runInScope(state.scope, () => run(leave));
 }
 
-// `middleware - jsonParser`, `router - /api`, `request handler - /users/:id`: children of the
+// `middleware - jsonParser`, `router - /api`, `app - /admin`, `request handler - /users/:id`: children of the
 // server span, each active while its function runs.
 function startLayerSpan(layer: Layer, state: RequestState, res: unknown): opentracing.Span | undefined {
   const fn = layer.handle as { name?: unknown; stack?: unknown };
@@ -178,6 +178,9 @@ function startLayerSpan(layer: Layer, state: RequestState, res: unknown): opentr
   } else if (Array.isArray(fn.stack)) { // a mounted router
     operation = `router - ${routeTemplate(state.mounts, '/')}`;
     tags[EXPRESS_TYPE] = 'router';
+  } else if (name === 'mounted_app') { // express's wrapper around app.use(path, subApp)
+    operation = `app - ${routeTemplate(state.mounts, '/')}`;
+    tags[EXPRESS_TYPE] = 'app';
   } else {
     operation = `middleware - ${name}`;
     tags[EXPRESS_TYPE] = 'middleware';
