@@ -54,9 +54,13 @@ export function stateOf(req: unknown): RequestState | undefined {
   const known = (req as { [STATE]?: RequestState })[STATE];
   if (known !== undefined) return known === UNTRACED ? undefined : known;
   const span = serverSpanOf(req);
-  const state = span !== undefined && span.spanContext.isSampled
-    ? { span, scope: { span }, mounts: [] }
-    : UNTRACED;
+  let state = UNTRACED;
+  if (span !== undefined && span.spanContext.isSampled) {
+    // The http layer's own scope object when it is active (the usual case), so that staying in it
+    // costs a comparison, not a new context.
+    const current = activeScope();
+    state = { span, scope: current?.span === span && current.untraced !== true ? current : { span }, mounts: [] };
+  }
   Object.defineProperty(req, STATE, { value: state, configurable: true, enumerable: false, writable: true });
   return state === UNTRACED ? undefined : state;
 }
@@ -154,14 +158,20 @@ function enter(layer: Layer, state: RequestState, req: unknown, res: unknown, ro
     }
     // Whatever context the layer called next() from (a pooled connection's, a timer's), the rest
     // of the chain belongs to the request.
-    if (activeScope() === state.scope) return routerNext.apply(this, arguments as unknown as [unknown]);
+    if (inScope(state)) return routerNext.apply(this, arguments as unknown as [unknown]);
     const self = this;
     const args = arguments as unknown as [unknown];
     return runInScope(state.scope, () => routerNext.apply(self, args));
   };
   if (span !== undefined) return activate(span, run, undefined, leave);
-  if (activeScope() === state.scope) return run(leave);
+  if (inScope(state)) return run(leave);
   return runInScope(state.scope, () => run(leave));
+}
+
+/** True when the request's server span is the active span already (nothing to restore). */
+function inScope(state: RequestState): boolean {
+  const current = activeScope();
+  return current === state.scope || (current?.span === state.span && current.untraced !== true);
 }
 
 // `middleware - jsonParser`, `router - /api`, `app - /admin`, `request handler - /users/:id`: children of the
