@@ -134,8 +134,10 @@ function enter(layer: Layer, state: RequestState, req: unknown, res: unknown, ro
   try {
     const route = layer.route;
     if (route) {
-      state.route = routeTemplate(state.mounts, route.path);
-      nameServerSpan(req, state.route);
+      const template = routeTemplate(state.mounts, route.path);
+      // A second route of the same template (the first passed on) would only repeat the tags.
+      if (template !== state.route) nameServerSpan(req, template);
+      state.route = template;
     } else {
       const mount = layer[MOUNT];
       if (mount) state.mounts.push(mount);

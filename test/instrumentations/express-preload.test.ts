@@ -40,6 +40,7 @@ const CASES: Array<[string, string, string, string | undefined, number]> = [
   ['downstream', '/downstream', 'GET /downstream', '/downstream', 200],
   ['echo-downstream', '/api/echo-downstream', 'POST /api/echo-downstream', '/api/echo-downstream', 200],
   ['pooled', '/pooled/5', 'GET /pooled/:n', '/pooled/:n', 200],
+  ['pass-on', '/pass/1', 'GET /pass/:x', '/pass/:x', 200],
   ['not-found', '/nope', 'GET', undefined, 404],
   ['fail-sync', '/fail/sync', 'GET /fail/sync', '/fail/sync', 500],
   ['fail-next', '/fail/next', 'GET /fail/next', '/fail/next', 500],
@@ -119,6 +120,7 @@ for (const version of versionSet('express').versions) {
       const tags = tagMap(span.tags);
       assert.equal(span.operationName, operation, name);
       assert.equal(tags['http.route'], route, `${name}: http.route`);
+      assert.equal(span.tags!.filter((t) => t.key === 'http.route').length, route === undefined ? 0 : 1, `${name}: one http.route tag`);
       assert.equal(tags['http.status_code'], BigInt(status), `${name}: status`);
       assert.equal(tags.component, 'http');
       if (ERRORS[name]) {
@@ -156,6 +158,7 @@ const LAYER_SPANS: Record<string, string[]> = {
   downstream: ['request handler - /downstream'],
   'echo-downstream': ['router - /api', 'request handler - /api/echo-downstream'],
   pooled: ['request handler - /pooled/:n', 'request handler - /pooled/:n'],
+  'pass-on': ['request handler - /pass/:x', 'request handler - /pass/:x'],
   'not-found': [],
   'fail-sync': ['request handler - /fail/sync', 'middleware - teapot'],
   'fail-next': ['request handler - /fail/next', 'middleware - teapot'],
