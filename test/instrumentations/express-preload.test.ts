@@ -248,3 +248,15 @@ test('express: unsampled requests answer exactly as untraced and report nothing'
   });
   assert.deepEqual(spans, []);
 });
+
+test('express 4: a rejected async handler is still an unhandled rejection that ends the process', async () => {
+  const dir = versionDir('express', versionSet('express').versions.filter((v) => semver.major(v) === 4).pop()!);
+  const traced = await runFixture('express-unhandled.js', { env: env(), args: [dir] });
+  const plain = await runFixture('express-unhandled.js', { env: env(), args: [dir], preload: false });
+  assert.equal(plain.code, 1, plain.stderr);
+  assert.equal(traced.code, plain.code);
+  assert.equal(traced.stdout, plain.stdout);
+  const thrown = (r: FixtureResult) => r.stderr.split('\n').filter((l) => /^Error: unhandled boom$/.test(l));
+  assert.equal(thrown(plain).length, 1);
+  assert.deepEqual(thrown(traced), thrown(plain));
+});
