@@ -41,6 +41,7 @@ export interface ConfigValues {
   dbSanitize: boolean;
   dbStatementMaxLength: number;
   expressMiddlewareSpans: boolean;
+  graphqlResolverSpans: boolean;
   logsInjection: boolean;
 }
 
@@ -263,6 +264,12 @@ export const SCHEMA: readonly SchemaEntry[] = Object.freeze([
     example: 'true',
     doc: 'One span per express middleware and route handler, children of the request\'s span. Off by '
       + 'default: a typical app runs a dozen middlewares per request and the waterfall drowns in them.',
+  },
+  {
+    key: 'graphqlResolverSpans', env: 'JAEGER_GRAPHQL_RESOLVER_SPANS', type: 'boolean', default: false,
+    example: 'true',
+    doc: 'One span per GraphQL field resolver, children of the operation\'s span. Off by default: a list '
+      + 'query resolves thousands of fields.',
   },
   {
     key: 'logsInjection', env: 'JAEGER_LOGS_INJECTION', type: 'boolean', default: true, example: 'false',
