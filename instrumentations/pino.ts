@@ -64,8 +64,12 @@ function composeMixin(appMixin: Mixin | undefined, ids: LogIds, skipTrace: boole
     const base = appMixin === undefined ? undefined : appMixin.apply(this, arguments as unknown as [unknown, unknown, unknown]);
     if (appMixin !== undefined && (base === null || typeof base !== 'object')) return base;
     const fields: Record<string, unknown> = base === undefined ? {} : Object.assign({}, base);
-    if (!skipTrace && !(TRACE_ID_FIELD in fields)) fields[TRACE_ID_FIELD] = ids.traceId;
-    if (!skipSpan && !(SPAN_ID_FIELD in fields)) fields[SPAN_ID_FIELD] = ids.spanId;
+    // A field of the record itself (pino's merge object) is the app's: pino would keep its value
+    // anyway, but ours first would move it to our place in the line.
+    const merge = arguments[0] as unknown;
+    const own = merge !== null && typeof merge === 'object' ? merge as Record<string, unknown> : undefined;
+    if (!skipTrace && !(TRACE_ID_FIELD in fields) && !(own !== undefined && TRACE_ID_FIELD in own)) fields[TRACE_ID_FIELD] = ids.traceId;
+    if (!skipSpan && !(SPAN_ID_FIELD in fields) && !(own !== undefined && SPAN_ID_FIELD in own)) fields[SPAN_ID_FIELD] = ids.spanId;
     return fields;
   };
 }
