@@ -9,7 +9,7 @@ import type * as opentracing from 'opentracing';
 import { defineInstrumentation, type InstrumentationDefinition, type PatchContext } from '../src/loader/definition';
 import { activate } from '../src/context/scope-manager';
 import { shouldTrace } from '../src/shim/span-helpers';
-import { channelsAvailable, subscribeExecute } from './graphql/channels';
+import { channelsAvailable, subscribeExecute, unsubscribeExecute } from './graphql/channels';
 import { endOperation, isThenable, startOperationSpan } from './graphql/operation';
 
 type Execute = (this: unknown, ...args: unknown[]) => unknown;
@@ -87,6 +87,9 @@ const definitions: InstrumentationDefinition[] = [
     versions: '>=17 <18',
     patch(_exports, ctx) {
       subscribeExecute(ctx);
+    },
+    unpatch() {
+      unsubscribeExecute();
     },
   }),
 ];

@@ -18,7 +18,7 @@ interface TracingChannel { start: Channel; end: Channel; asyncEnd: Channel; erro
 export const EXECUTE_CHANNEL = 'graphql:execute';
 
 const spans = new WeakMap<object, opentracing.Span>();
-let subscribed = false;
+let unsubscribe: (() => void) | undefined;
 
 /** True when this Node can give us graphql's tracing channels (process.getBuiltinModule, as graphql uses). */
 export function channelsAvailable(): boolean {
@@ -30,17 +30,28 @@ export function channelsAvailable(): boolean {
  * channel). Returns false when the channel cannot be had: the caller wraps execute instead.
  */
 export function subscribeExecute(ctx: PatchContext): boolean {
-  if (subscribed) return true;
+  if (unsubscribe !== undefined) return true;
   if (!channelsAvailable()) return false;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dc = require('node:diagnostics_channel') as { tracingChannel?: (name: string) => TracingChannel };
   if (typeof dc.tracingChannel !== 'function') return false;
   const channel = dc.tracingChannel(EXECUTE_CHANNEL);
-  bindChannelStore(channel.start, (message: ExecuteMessage) => startScope(message, ctx));
+  const unbind = bindChannelStore(channel.start, (message: ExecuteMessage) => startScope(message, ctx));
   channel.end.subscribe?.(onEnd);
   channel.asyncEnd.subscribe?.(onAsyncEnd);
-  subscribed = true;
+  unsubscribe = () => {
+    unbind();
+    channel.end.unsubscribe?.(onEnd);
+    channel.asyncEnd.unsubscribe?.(onAsyncEnd);
+  };
   return true;
+}
+
+/** Stops listening (the loader's uninstall): graphql 17 then runs as without us. */
+export function unsubscribeExecute(): void {
+  const undo = unsubscribe;
+  unsubscribe = undefined;
+  undo?.();
 }
 
 // Runs inside graphql's runStores, before execution: the scope returned is the execution's.
