@@ -52,14 +52,14 @@ function expectedSpans(cases: string[], resolvers: boolean): number {
   return n;
 }
 
-async function runBoth(version: string, extraEnv: Record<string, string>) {
+async function runBoth(version: string, extraEnv: Record<string, string>, execArgv: string[] = []) {
   const dir = versionDir('graphql', version);
   const resolvers = extraEnv.JAEGER_GRAPHQL_RESOLVER_SPANS === 'true';
   const cases = casesFor(version);
   const expected = expectedSpans(cases, resolvers);
   const from = agent.batches.length;
-  const traced = await runFixture('graphql-app.js', { env: env(extraEnv), args: [dir, PG_DIR] });
-  const plain = await runFixture('graphql-app.js', { env: env(), args: [dir, PG_DIR], preload: false });
+  const traced = await runFixture('graphql-app.js', { env: env(extraEnv), args: [dir, PG_DIR], execArgv });
+  const plain = await runFixture('graphql-app.js', { env: env(), args: [dir, PG_DIR], preload: false, execArgv });
   assert.equal(plain.code, 0, plain.stderr);
   assert.equal(traced.code, 0, traced.stderr);
   assert.equal(outLines(plain).length, 1 + cases.length, plain.stdout);
@@ -165,6 +165,16 @@ for (const version of versionSet('graphql').versions) {
     });
   }
 }
+
+// On this Node, require('graphql') 17 loads its ES module build (export condition module-sync);
+// without require(esm) it loads the CommonJS build, whose main module we then see as exports.
+test('graphql 17 loaded as CommonJS (--no-experimental-require-module): the same operation spans', async (t: TestContext) => {
+  if (!(await needService(t, 'postgres'))) return;
+  const version = versionSet('graphql').versions.at(-1)!;
+  const { spans, cases, traced } = await runBoth(version, {}, ['--no-experimental-require-module']);
+  assert.equal(traced.stderr, '');
+  assertCases(spans, cases, false);
+});
 
 test('graphql: an unsampled request runs the same and reports nothing', async (t: TestContext) => {
   if (!(await needService(t, 'postgres'))) return;
