@@ -66,3 +66,18 @@ export function isUntraced(): boolean {
 
 const EMPTY: Scope = Object.freeze({});
 const UNTRACED: Scope = Object.freeze({ untraced: true as const });
+
+/** What bindChannelStore needs of a diagnostics_channel Channel (`start` of a TracingChannel). */
+export interface StoreBindable {
+  bindStore(store: AsyncLocalStorage<Scope>, transform?: (message: any) => Scope | undefined): void;
+  unbindStore?(store: AsyncLocalStorage<Scope>): boolean;
+}
+
+/**
+ * For libraries that publish diagnostics_channel tracing events (graphql 17): `runStores(message,
+ * fn)` on `channel` then runs fn in the scope `transform(message)` returns. Returns how to undo it.
+ */
+export function bindChannelStore(channel: StoreBindable, transform: (message: any) => Scope | undefined): () => void {
+  channel.bindStore(storage, transform);
+  return () => { channel.unbindStore?.(storage); };
+}
