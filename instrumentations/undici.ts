@@ -20,6 +20,7 @@ import {
 import { FORMAT_HTTP_HEADERS, markFailed, toPort } from './http/common';
 import type { Carrier } from './http/headers';
 import { methodOf, urlOf } from './http/url';
+import { patchRedirectHandler, REDIRECT_HANDLER_FILES } from './undici/redirect';
 
 /** The `component` tag of every undici and global fetch span. */
 export const COMPONENT_UNDICI = 'undici';
@@ -177,14 +178,20 @@ export function subscribe(): () => void {
   };
 }
 
+const VERSIONS = '>=5 <8';
+
 const definitions: InstrumentationDefinition[] = [
   defineInstrumentation<unknown>({
     name: 'undici',
-    versions: '>=5 <8',
-    // Nothing to patch in userland undici: its requests reach the channels subscribed at boot.
+    versions: VERSIONS,
+    // Nothing to patch at the top: userland undici's requests reach the channels subscribed at boot.
     patch() {},
     atBoot: subscribe,
   }),
+  // Only so that redirects undici follows itself are parented right (undici/redirect.ts).
+  ...REDIRECT_HANDLER_FILES.map((file) => defineInstrumentation<unknown>({
+    name: 'undici', versions: VERSIONS, file, patch: patchRedirectHandler,
+  })),
 ];
 
 export default definitions;
