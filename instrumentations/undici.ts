@@ -5,10 +5,12 @@
 // seen exactly once whatever API made it (fetch, request, stream, Client, Pool, Agent).
 //   undici:request:create    in the caller's context: client span started, headers injected
 //   undici:request:headers   response status (5xx marks the span failed)
-//   undici:request:trailers  body fully read: span finished
+//   undici:request:trailers  the whole response received: span finished
 //   undici:request:error     connection refused, reset, aborted, timeout: span failed and finished
-// A response whose body is never read nor cancelled leaves its span open, hence unreported: the
-// request is not over for undici either (the connection stays busy until the body is consumed).
+// The span ends when undici has the whole body, not when the app has read it: a small body arrives
+// (and ends the span) unread. A body too large for undici's buffers that the app neither reads nor
+// cancels leaves its span open, hence unreported: the exchange is not over for undici either (the
+// connection stays busy). The only patch is for redirects undici follows itself (undici/redirect.ts).
 import { channel as dcChannel, type Channel } from 'node:diagnostics_channel';
 import { defineInstrumentation, type InstrumentationDefinition } from '../src/loader/definition';
 import { setError, shouldTrace, startSpan } from '../src/shim/span-helpers';
