@@ -10,7 +10,8 @@
 // The span ends when undici has the whole body, not when the app has read it: a small body arrives
 // (and ends the span) unread. A body too large for undici's buffers that the app neither reads nor
 // cancels leaves its span open, hence unreported: the exchange is not over for undici either (the
-// connection stays busy). The only patch is for redirects undici follows itself (undici/redirect.ts).
+// connection stays busy). The only patches are for redirects and retries undici makes itself
+// (undici/handlers.ts).
 import { channel as dcChannel, type Channel } from 'node:diagnostics_channel';
 import { defineInstrumentation, type InstrumentationDefinition } from '../src/loader/definition';
 import { setError, shouldTrace, startSpan } from '../src/shim/span-helpers';
@@ -22,7 +23,7 @@ import {
 import { FORMAT_HTTP_HEADERS, markFailed, toPort } from './http/common';
 import type { Carrier } from './http/headers';
 import { methodOf, urlOf } from './http/url';
-import { patchRedirectHandler, REDIRECT_HANDLER_FILES } from './undici/redirect';
+import { HANDLER_FILES, patchHandlerClass } from './undici/handlers';
 
 /** The `component` tag of every undici and global fetch span. */
 export const COMPONENT_UNDICI = 'undici';
@@ -190,9 +191,9 @@ const definitions: InstrumentationDefinition[] = [
     patch() {},
     atBoot: subscribe,
   }),
-  // Only so that redirects undici follows itself are parented right (undici/redirect.ts).
-  ...REDIRECT_HANDLER_FILES.map((file) => defineInstrumentation<unknown>({
-    name: 'undici', versions: VERSIONS, file, patch: patchRedirectHandler,
+  // Only so that redirects and retries undici makes itself are parented right (undici/handlers.ts).
+  ...HANDLER_FILES.map(({ file, methods }) => defineInstrumentation<unknown>({
+    name: 'undici', versions: VERSIONS, file, patch: patchHandlerClass(methods),
   })),
 ];
 
