@@ -21,7 +21,7 @@ const env = (extra: Record<string, string> = {}) => ({
 
 /**
  * One dispatched request: method, back-server path, its status or 'refused', and for an attempt
- * that undici itself aborted to retry, the error kind it aborted with (logged after the status).
+ * aborted after its headers (by the app, or by undici to retry), the error kind it ended with.
  */
 type Call = [string, string, number | 'refused', string?];
 
@@ -30,6 +30,7 @@ const GLOBAL_CASES: Record<string, Call[]> = {
   'fetch-post': [['POST', '/ok', 200]],
   'fetch-500': [['GET', '/fail', 500]],
   'fetch-refused': [['GET', '/nothing', 'refused']],
+  'fetch-abort': [['GET', '/slow', 200, 'AbortError']],
   'fetch-redirect': [['GET', '/redirect', 302], ['GET', '/ok', 200]],
   sequential: [['GET', '/ok', 200], ['GET', '/ok', 200]],
 };
@@ -119,6 +120,9 @@ function assertCase(spans: DecodedSpan[], seen: string[], url: string, calls: Ca
       assert.equal(tags.error, true, `${what}: 5xx failed`);
       assert.deepEqual(logs[0], { event: 'error', 'error.kind': 'http', message: `HTTP ${outcome}` }, what);
       assert.deepEqual(logs.slice(1).map((l) => l['error.kind']), abortedWith === undefined ? [] : [abortedWith], what);
+    } else if (abortedWith !== undefined) {
+      assert.equal(tags.error, true, `${what}: aborted`);
+      assert.deepEqual(logs.map((l) => l['error.kind']), [abortedWith], what);
     } else {
       assert.equal(tags.error, undefined, `${what}: not failed`);
       assert.equal(logs.length, 0, what);
