@@ -30,6 +30,14 @@ export interface InstrumentationDefinition<Exports = any> {
   patch(exports: Exports, ctx: PatchContext): Exports | void;
   /** Extra undo work; every ctx.wrap is undone by the loader without it. */
   unpatch?(exports: Exports): void;
+  /**
+   * Work that cannot wait for a require(): called once when the loader installs its hooks, and only
+   * if this instrumentation is enabled (JAEGER_INSTRUMENTATIONS / JAEGER_DISABLED_INSTRUMENTATIONS).
+   * For what is never require()d, such as Node's global fetch, observed through diagnostics_channel.
+   * May return its undo (e.g. unsubscribe), run by the hook's uninstall(). A throw is logged and
+   * ignored. It runs before the tracer exists: it may subscribe or record, never start spans.
+   */
+  atBoot?(log: Logger): (() => void) | void;
 }
 
 /** Identity helper that gives a definition its types. */

@@ -75,9 +75,26 @@ function inRange(version: string | undefined, range: string): boolean {
   }
 }
 
+/** Calls every definition's atBoot once (each guarded); returns the undo functions they gave. */
+function runAtBoot(instrumentations: Instrumentations, logger: Logger): Array<() => void> {
+  const undos: Array<() => void> = [];
+  for (const definitions of Object.values(instrumentations)) {
+    for (const d of definitions) {
+      if (typeof d.atBoot !== 'function') continue;
+      try {
+        const undo = d.atBoot(logger);
+        if (typeof undo === 'function') undos.push(undo);
+      } catch (err) {
+        logger.warn('could not start %s instrumentation, left untraced: %s', d.name, (err as Error)?.stack ?? err);
+      }
+    }
+  }
+  return undos;
+}
+
 /**
- * Installs one require-in-the-middle hook for every definition given. Definitions apply to modules
- * required from now on; a module's exports are patched in place through ctx.wrap (recorded, so
+ * Installs one require-in-the-middle hook for every definition given, after running their atBoot.
+ * Definitions apply to modules required from now on; a module's exports are patched in place through ctx.wrap (recorded, so
  * uninstall() puts everything back) or replaced by what patch() returns.
  */
 export function installHooks(instrumentations: Instrumentations, options: HookOptions = {}): HookHandle {
@@ -174,6 +191,8 @@ export function installHooks(instrumentations: Instrumentations, options: HookOp
     return current as T;
   }
 
+  const bootUndos = runAtBoot(instrumentations, logger);
+
   let hook: Hook | undefined;
   if (byKey.size > 0) {
     try {
@@ -194,6 +213,13 @@ export function installHooks(instrumentations: Instrumentations, options: HookOp
       }
       patched.length = 0;
       applied.length = 0;
+      for (const undoBoot of bootUndos.splice(0).reverse()) {
+        try {
+          undoBoot();
+        } catch (err) {
+          logger.debug('undoing a start-up hook failed: %s', (err as Error)?.message);
+        }
+      }
     },
     applied: () => [...applied],
   };
