@@ -1,0 +1,160 @@
+// @grpc/grpc-js through the real entry point, for every version in test/versions/grpc.json:
+// test/fixtures/grpc-app.js runs a server and a client in one process as `node -r ./register.js`,
+// makes unary, streaming, failing, throwing and nested calls and exits; spans arrive at a fake
+// agent that decodes real Thrift. Each run is compared with a run without the preload.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeAgent } from '../helpers/fake-agent';
+import { runFixture, type FixtureResult } from '../helpers/run-fixture';
+import { tagMap, type DecodedSpan } from '../helpers/thrift-decode';
+import { versionDir, versionSet } from '../helpers/versions';
+
+let agent: FakeAgent;
+before(async () => { agent = await FakeAgent.start(); });
+after(() => agent.close());
+
+const ROOT_PARENT = '0000000000000000';
+const PKG = '@grpc/grpc-js';
+const env = () => ({
+  JAEGER_SERVICE_NAME: 'grpc-fixture', JAEGER_SAMPLER_TYPE: 'const', JAEGER_SAMPLER_PARAM: '1',
+  JAEGER_AGENT_HOST: '127.0.0.1', JAEGER_AGENT_PORT: String(agent.port),
+});
+// 9 calls of two spans; `down` adds an http client + server pair; `front` adds the top-level
+// http.get, its server span, and the /leaf pair made in the gRPC callback.
+const EXPECTED_SPANS = 9 * 2 + 2 + 4;
+
+const outLines = (r: FixtureResult) => r.stdout.split('\n').filter((l) => l.startsWith('out '));
+
+const kind = (s: DecodedSpan) => tagMap(s.tags)['span.kind'];
+const childrenOf = (spans: DecodedSpan[], parent: DecodedSpan) =>
+  spans.filter((s) => s.parentSpanId === parent.spanId && s.traceIdLow === parent.traceIdLow);
+
+/** The one server span under `client`, with the shared grpc tags checked on both. */
+function serverOf(spans: DecodedSpan[], client: DecodedSpan, code: number): DecodedSpan {
+  const servers = childrenOf(spans, client).filter((s) => kind(s) === 'server');
+  assert.equal(servers.length, 1, `one server span under ${client.operationName}`);
+  const server = servers[0];
+  assert.equal(server.operationName, client.operationName);
+  for (const [s, k] of [[client, 'client'], [server, 'server']] as const) {
+    const t = tagMap(s.tags);
+    assert.equal(t['span.kind'], k);
+    assert.equal(t.component, 'grpc');
+    assert.equal(t['rpc.grpc.status_code'], BigInt(code), `${k} status of ${s.operationName}`);
+  }
+  const ct = tagMap(client.tags);
+  assert.equal(ct['peer.hostname'], '127.0.0.1');
+  assert.equal(typeof ct['peer.port'], 'bigint');
+  assert.equal(tagMap(server.tags)['peer.ipv4'], '127.0.0.1');
+  return server;
+}
+
+function assertOk(s: DecodedSpan): void {
+  assert.equal(tagMap(s.tags).error, undefined, `${s.operationName} not failed`);
+  assert.equal(s.logs?.length ?? 0, 0, `${s.operationName}: no logs`);
+}
+
+const logsOf = (s: DecodedSpan) => (s.logs ?? []).map((l) => tagMap(l.fields));
+
+for (const version of versionSet('grpc').versions) {
+  test(`${PKG}@${version} under the preload: a client and a server span per call, context across, statuses, errors; same output`, async () => {
+    const dir = versionDir(PKG, version);
+    const from = agent.batches.length;
+    const traced = await runFixture('grpc-app.js', { env: env(), args: [dir] });
+    const plain = await runFixture('grpc-app.js', { env: env(), args: [dir], preload: false });
+    assert.equal(plain.code, 0, plain.stderr + plain.stdout);
+    assert.equal(traced.code, 0, traced.stderr + traced.stdout);
+    assert.equal(outLines(plain).length, 10, plain.stdout);
+    assert.deepEqual(outLines(traced), outLines(plain), 'every call ends the same with and without the preload');
+    assert.equal(traced.stderr, plain.stderr);
+    assert.ok(outLines(plain).includes('out caller metadata untouched {"x-app":"v1"}'), 'the caller\'s Metadata is not mutated');
+    const thrownCode = JSON.parse(outLines(plain).find((l) => l.startsWith('out throw '))!.slice('out throw '.length)).code as number;
+
+    const spansOf = () => agent.batches.slice(from).flatMap((b) => b.batch.spans);
+    await agent.waitFor(() => spansOf().length >= EXPECTED_SPANS, 10_000, `${EXPECTED_SPANS} spans of grpc-app.js`);
+    assert.equal(agent.errors.length, 0);
+    const spans = spansOf();
+    assert.equal(spans.length, EXPECTED_SPANS, `spans: ${spans.map((s) => s.operationName).join(', ')}`);
+
+    const clients = (op: string) => spans.filter((s) => s.operationName === `/demo.Echo/${op}` && kind(s) === 'client');
+
+    // Streaming kinds: one client span each, a root, its server span the child.
+    for (const op of ['ServerStream', 'ClientStream', 'Bidi']) {
+      const [client, ...more] = clients(op);
+      assert.equal(more.length, 0, `one client span of ${op}`);
+      assert.equal(client.parentSpanId, ROOT_PARENT);
+      const server = serverOf(spans, client, 0);
+      assertOk(client);
+      assertOk(server);
+      assert.equal(childrenOf(spans, server).length, 0);
+    }
+
+    const unary = clients('Unary');
+    assert.equal(unary.length, 6, 'six unary calls');
+    const code = (s: DecodedSpan) => Number(tagMap(s.tags)['rpc.grpc.status_code']);
+    const hasServer = (s: DecodedSpan) => childrenOf(spans, s).some((c) => kind(c) === 'server');
+
+    // NOT_FOUND: both sides failed, with the status name and details, nothing else.
+    const failed = unary.filter((s) => code(s) === 5);
+    assert.equal(failed.length, 1);
+    const failedServer = serverOf(spans, failed[0], 5);
+    for (const s of [failed[0], failedServer]) {
+      assert.equal(tagMap(s.tags).error, true);
+      assert.deepEqual(logsOf(s), [{ event: 'error', 'error.kind': 'NOT_FOUND', message: 'no such thing' }]);
+    }
+
+    // A throwing handler: the server span keeps the thrown Error, then grpc-js's own status.
+    const threw = unary.filter((s) => code(s) === thrownCode);
+    assert.equal(threw.length, 1);
+    const threwServer = serverOf(spans, threw[0], thrownCode);
+    assert.equal(tagMap(threwServer.tags).error, true);
+    const tl = logsOf(threwServer);
+    assert.equal(tl.length, 2);
+    assert.equal(tl[0]['error.kind'], 'Error');
+    assert.equal(tl[0].message, 'handler blew up');
+    assert.match(String(tl[0].stack), /\n\s+at /);
+    assert.equal(tl[1]['error.kind'], thrownCode === 2 ? 'UNKNOWN' : 'INTERNAL');
+    assert.equal(tagMap(threw[0].tags).error, true);
+
+    // Made inside GET /front: the client span is that request's child; the gRPC callback's own
+    // http call is the request's child too, not the client span's.
+    const front = unary.filter((s) => s.parentSpanId !== ROOT_PARENT);
+    assert.equal(front.length, 1);
+    const frontServer = spans.find((s) => s.spanId === front[0].parentSpanId)!;
+    assert.equal(tagMap(frontServer.tags)['http.url'], '/front');
+    assert.equal(kind(frontServer), 'server');
+    assert.equal(childrenOf(spans, serverOf(spans, front[0], 0)).length, 0);
+    const underFront = childrenOf(spans, frontServer);
+    assert.deepEqual(underFront.map((s) => `${s.operationName} ${kind(s)}`).sort(), ['/demo.Echo/Unary client', 'GET client']);
+    const leafClient = underFront.find((s) => s.operationName === 'GET')!;
+    assert.match(String(tagMap(leafClient.tags)['http.url']), /\/leaf$/);
+    assert.equal(childrenOf(spans, front[0]).length, 1, 'only the server span under the gRPC client span');
+
+    // The handler's http call is a child of the server span.
+    const down = unary.filter((s) => s.parentSpanId === ROOT_PARENT && hasServer(s)
+      && childrenOf(spans, childrenOf(spans, s)[0]).length > 0);
+    assert.equal(down.length, 1);
+    const downServer = serverOf(spans, down[0], 0);
+    const downHttp = childrenOf(spans, downServer);
+    assert.equal(downHttp.length, 1);
+    assert.equal(downHttp[0].operationName, 'GET');
+    assert.equal(kind(downHttp[0]), 'client');
+    assert.equal(childrenOf(spans, downHttp[0]).length, 1, 'the /leaf server span below it');
+
+    // A malformed uber-trace-id written by the app's interceptor: the call works, the server span
+    // starts a new trace.
+    const orphans = unary.filter((s) => s.parentSpanId === ROOT_PARENT && !hasServer(s));
+    assert.equal(orphans.length, 1);
+    assertOk(orphans[0]);
+    assert.equal(code(orphans[0]), 0);
+    const rootServers = spans.filter((s) => s.operationName === '/demo.Echo/Unary' && kind(s) === 'server' && s.parentSpanId === ROOT_PARENT);
+    assert.equal(rootServers.length, 1);
+    assert.notEqual(rootServers[0].traceIdLow, orphans[0].traceIdLow);
+    assertOk(rootServers[0]);
+
+    // The plain OK call.
+    const ok = unary.filter((s) => s.parentSpanId === ROOT_PARENT && code(s) === 0 && hasServer(s) && !down.includes(s));
+    assert.equal(ok.length, 1);
+    assertOk(ok[0]);
+    assertOk(serverOf(spans, ok[0], 0));
+  });
+}
