@@ -21,7 +21,8 @@ const env = () => ({
 });
 // 9 calls of two spans; `down` adds an http client + server pair; `front` adds the top-level
 // http.get, its server span, and the /leaf pair made in the gRPC callback.
-const EXPECTED_SPANS = 9 * 2 + 2 + 4;
+// /fresh/1..3 are three more of `front`.
+const EXPECTED_SPANS = 9 * 2 + 2 + 4 + 3 * 6;
 
 const outLines = (r: FixtureResult) => r.stdout.split('\n').filter((l) => l.startsWith('out '));
 
@@ -63,7 +64,7 @@ for (const version of versionSet('grpc').versions) {
     const plain = await runFixture('grpc-app.js', { env: env(), args: [dir], preload: false });
     assert.equal(plain.code, 0, plain.stderr + plain.stdout);
     assert.equal(traced.code, 0, traced.stderr + traced.stdout);
-    assert.equal(outLines(plain).length, 10, plain.stdout);
+    assert.equal(outLines(plain).length, 11, plain.stdout);
     assert.deepEqual(outLines(traced), outLines(plain), 'every call ends the same with and without the preload');
     assert.equal(traced.stderr, plain.stderr);
     assert.ok(outLines(plain).includes('out caller metadata untouched {"x-app":"v1"}'), 'the caller\'s Metadata is not mutated');
@@ -89,7 +90,7 @@ for (const version of versionSet('grpc').versions) {
     }
 
     const unary = clients('Unary');
-    assert.equal(unary.length, 6, 'six unary calls');
+    assert.equal(unary.length, 9, 'nine unary calls');
     const code = (s: DecodedSpan) => Number(tagMap(s.tags)['rpc.grpc.status_code']);
     const hasServer = (s: DecodedSpan) => childrenOf(spans, s).some((c) => kind(c) === 'server');
 
@@ -115,19 +116,24 @@ for (const version of versionSet('grpc').versions) {
     assert.equal(tl[1]['error.kind'], thrownCode === 2 ? 'UNKNOWN' : 'INTERNAL');
     assert.equal(tagMap(threw[0].tags).error, true);
 
-    // Made inside GET /front: the client span is that request's child; the gRPC callback's own
-    // http call is the request's child too, not the client span's.
+    // Made inside GET /front (and /fresh/n): the client span is that request's child; the gRPC
+    // callback's own http call is the same request's child too, not the client span's.
     const front = unary.filter((s) => s.parentSpanId !== ROOT_PARENT);
-    assert.equal(front.length, 1);
-    const frontServer = spans.find((s) => s.spanId === front[0].parentSpanId)!;
-    assert.equal(tagMap(frontServer.tags)['http.url'], '/front');
-    assert.equal(kind(frontServer), 'server');
-    assert.equal(childrenOf(spans, serverOf(spans, front[0], 0)).length, 0);
-    const underFront = childrenOf(spans, frontServer);
-    assert.deepEqual(underFront.map((s) => `${s.operationName} ${kind(s)}`).sort(), ['/demo.Echo/Unary client', 'GET client']);
-    const leafClient = underFront.find((s) => s.operationName === 'GET')!;
-    assert.match(String(tagMap(leafClient.tags)['http.url']), /\/leaf$/);
-    assert.equal(childrenOf(spans, front[0]).length, 1, 'only the server span under the gRPC client span');
+    assert.equal(front.length, 4);
+    const frontUrls = [];
+    for (const f of front) {
+      const frontServer = spans.find((s) => s.spanId === f.parentSpanId)!;
+      const url = String(tagMap(frontServer.tags)['http.url']);
+      frontUrls.push(url);
+      assert.equal(kind(frontServer), 'server');
+      assert.equal(childrenOf(spans, serverOf(spans, f, 0)).length, 0);
+      const underFront = childrenOf(spans, frontServer);
+      assert.deepEqual(underFront.map((s) => `${s.operationName} ${kind(s)}`).sort(), ['/demo.Echo/Unary client', 'GET client'], url);
+      const leafClient = underFront.find((s) => s.operationName === 'GET')!;
+      assert.match(String(tagMap(leafClient.tags)['http.url']), new RegExp(`/leaf${url}$`), 'the callback of this very request');
+      assert.equal(childrenOf(spans, f).length, 1, 'only the server span under the gRPC client span');
+    }
+    assert.deepEqual(frontUrls.sort(), ['/fresh/1', '/fresh/2', '/fresh/3', '/front']);
 
     // The handler's http call is a child of the server span.
     const down = unary.filter((s) => s.parentSpanId === ROOT_PARENT && hasServer(s)
