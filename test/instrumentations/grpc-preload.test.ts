@@ -21,8 +21,8 @@ const env = () => ({
 });
 // 9 calls of two spans; `down` adds an http client + server pair; `front` adds the top-level
 // http.get, its server span, and the /leaf pair made in the gRPC callback.
-// /fresh/1..3 are three more of `front`.
-const EXPECTED_SPANS = 9 * 2 + 2 + 4 + 3 * 6;
+// /fresh/1..3 are three more of `front`; the cancelled stream two, the unimplemented call one.
+const EXPECTED_SPANS = 9 * 2 + 2 + 4 + 3 * 6 + 2 + 1;
 
 const outLines = (r: FixtureResult) => r.stdout.split('\n').filter((l) => l.startsWith('out '));
 
@@ -64,7 +64,7 @@ for (const version of versionSet('grpc').versions) {
     const plain = await runFixture('grpc-app.js', { env: env(), args: [dir], preload: false });
     assert.equal(plain.code, 0, plain.stderr + plain.stdout);
     assert.equal(traced.code, 0, traced.stderr + traced.stdout);
-    assert.equal(outLines(plain).length, 11, plain.stdout);
+    assert.equal(outLines(plain).length, 13, plain.stdout);
     assert.deepEqual(outLines(traced), outLines(plain), 'every call ends the same with and without the preload');
     assert.equal(traced.stderr, plain.stderr);
     assert.ok(outLines(plain).includes('out caller metadata untouched {"x-app":"v1"}'), 'the caller\'s Metadata is not mutated');
@@ -80,7 +80,7 @@ for (const version of versionSet('grpc').versions) {
 
     // Streaming kinds: one client span each, a root, its server span the child.
     for (const op of ['ServerStream', 'ClientStream', 'Bidi']) {
-      const [client, ...more] = clients(op);
+      const [client, ...more] = clients(op).filter((s) => Number(tagMap(s.tags)['rpc.grpc.status_code']) === 0);
       assert.equal(more.length, 0, `one client span of ${op}`);
       assert.equal(client.parentSpanId, ROOT_PARENT);
       const server = serverOf(spans, client, 0);
@@ -88,6 +88,24 @@ for (const version of versionSet('grpc').versions) {
       assertOk(server);
       assert.equal(childrenOf(spans, server).length, 0);
     }
+
+    // Cancelled by the client while the server streams: CANCELLED on both sides.
+    const cancelled = clients('ServerStream').filter((s) => Number(tagMap(s.tags)['rpc.grpc.status_code']) === 1);
+    assert.equal(cancelled.length, 1);
+    const cancelledServer = serverOf(spans, cancelled[0], 1);
+    for (const s of [cancelled[0], cancelledServer]) {
+      assert.equal(tagMap(s.tags).error, true);
+      assert.equal(logsOf(s).length, 1);
+      assert.equal(logsOf(s)[0]['error.kind'], 'CANCELLED');
+    }
+
+    // No such method on the server: the client span alone, UNIMPLEMENTED.
+    const missing = clients('Missing');
+    assert.equal(missing.length, 1);
+    assert.equal(tagMap(missing[0].tags)['rpc.grpc.status_code'], 12n);
+    assert.equal(tagMap(missing[0].tags).error, true);
+    assert.equal(logsOf(missing[0])[0]['error.kind'], 'UNIMPLEMENTED');
+    assert.equal(childrenOf(spans, missing[0]).length, 0);
 
     const unary = clients('Unary');
     assert.equal(unary.length, 9, 'nine unary calls');
