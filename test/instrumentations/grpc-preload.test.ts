@@ -4,8 +4,11 @@
 // agent that decodes real Thrift. Each run is compared with a run without the preload.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { FakeAgent } from '../helpers/fake-agent';
-import { runFixture, type FixtureResult } from '../helpers/run-fixture';
+import { runFixture, startFixture, type FixtureResult } from '../helpers/run-fixture';
 import { tagMap, type DecodedSpan } from '../helpers/thrift-decode';
 import { versionDir, versionSet } from '../helpers/versions';
 
@@ -15,8 +18,8 @@ after(() => agent.close());
 
 const ROOT_PARENT = '0000000000000000';
 const PKG = '@grpc/grpc-js';
-const env = () => ({
-  JAEGER_SERVICE_NAME: 'grpc-fixture', JAEGER_SAMPLER_TYPE: 'const', JAEGER_SAMPLER_PARAM: '1',
+const env = (service = 'grpc-fixture', extra: Record<string, string> = {}) => ({
+  ...extra, JAEGER_SERVICE_NAME: service, JAEGER_SAMPLER_TYPE: 'const', JAEGER_SAMPLER_PARAM: '1',
   JAEGER_AGENT_HOST: '127.0.0.1', JAEGER_AGENT_PORT: String(agent.port),
 });
 // 9 calls of two spans; `down` adds an http client + server pair; `front` adds the top-level
@@ -182,3 +185,52 @@ for (const version of versionSet('grpc').versions) {
     assertOk(serverOf(spans, ok[0], 0));
   });
 }
+
+test(`${PKG}: server and client in two processes make one trace`, async () => {
+  const versions = versionSet('grpc').versions;
+  for (const [serverVersion, clientVersion] of [[versions[0], versions.at(-1)!], [versions.at(-1)!, versions[0]]]) {
+    const from = agent.batches.length;
+    const server = startFixture('grpc-split.js', { env: env('grpc-split-server'), args: [versionDir(PKG, serverVersion), 'server'] });
+    const port = (await server.waitForLine(/^port \d+$/)).split(' ')[1];
+    const client = await runFixture('grpc-split.js', { env: env('grpc-split-client'), args: [versionDir(PKG, clientVersion), 'client', port] });
+    assert.equal(client.code, 0, client.stderr);
+    assert.equal(client.stdout, 'out {"got":1}\n');
+    const done = await server.exited;
+    assert.equal(done.code, 0, done.stderr);
+    const batches = () => agent.batches.slice(from);
+    await agent.waitFor(() => batches().flatMap((b) => b.batch.spans).length >= 2, 10_000, 'a span from each process');
+    const byService = (name: string) => batches().filter((b) => b.batch.process.serviceName === name).flatMap((b) => b.batch.spans);
+    const [c, ...moreC] = byService('grpc-split-client');
+    const [s, ...moreS] = byService('grpc-split-server');
+    assert.equal(moreC.length + moreS.length, 0, 'one span in each process');
+    assert.equal(c.operationName, '/demo.Split/Call');
+    assert.equal(s.operationName, '/demo.Split/Call');
+    assert.equal(kind(c), 'client');
+    assert.equal(kind(s), 'server');
+    assert.equal(c.parentSpanId, ROOT_PARENT);
+    assert.equal(s.traceIdLow, c.traceIdLow, `server ${serverVersion} joins the trace of client ${clientVersion}`);
+    assert.equal(s.parentSpanId, c.spanId);
+    assert.equal(tagMap(s.tags)['rpc.grpc.status_code'], 0n);
+    assert.equal(tagMap(c.tags)['peer.port'], BigInt(port));
+  }
+});
+
+test(`${PKG} versions outside the supported range are left untouched`, async (t) => {
+  const newest = versionSet('grpc').versions.at(-1)!;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jaeger-auto-grpc-'));
+  t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  fs.cpSync(versionDir(PKG, newest), tmp, { recursive: true });
+  const file = path.join(tmp, 'node_modules', PKG, 'package.json');
+  fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), version: '2.0.0' }));
+  const from = agent.batches.length;
+  const traced = await runFixture('grpc-app.js', { env: env('grpc-fixture', { JAEGER_LOG_LEVEL: 'debug' }), args: [tmp] });
+  const plain = await runFixture('grpc-app.js', { env: env(), args: [tmp], preload: false });
+  assert.equal(traced.code, 0, traced.stderr);
+  assert.deepEqual(outLines(traced), outLines(plain));
+  assert.match(traced.stderr, /not patching @grpc\/grpc-js@2\.0\.0: outside the supported range >=1\.8 <2/);
+  assert.match(traced.stderr, /not patching @grpc\/grpc-js\/build\/src\/client-interceptors\.js@2\.0\.0/);
+  // The http spans of the fixture still arrive; none is a gRPC one.
+  const spansOf = () => agent.batches.slice(from).flatMap((b) => b.batch.spans);
+  await agent.waitFor(() => spansOf().length >= 4 * 4 + 2, 10_000, 'the http spans of grpc-app.js');
+  assert.deepEqual(spansOf().filter((s) => tagMap(s.tags).component === 'grpc'), []);
+});
