@@ -1,8 +1,9 @@
 // Incoming calls of every kind: one server span per call, a child of the context in the call's
 // metadata, ended when the status is sent (or the client cancels). Hooked at
 // Server.prototype.register, which addService calls once per method with the path and the app's
-// handler from 1.8 to 1.14 (the call plumbing under it was rewritten in 1.10): the handler is
-// replaced by one that runs the app's inside the span's scope.
+// handler from 1.8 to 1.14 (the call plumbing under it was rewritten for server interceptors in
+// 1.10, grpc/grpc-node#2650): the handler is replaced by one that runs the app's inside the span's
+// scope. A call that a server interceptor answers before the handler runs gets no span.
 import net from 'node:net';
 import type * as opentracing from 'opentracing';
 import type { JaegerSpan } from '../../src/tracer/span';
