@@ -65,9 +65,11 @@ export function wrapGetPromise(original: Fn): Fn {
     const caller = activeScope();
     const result: unknown = original.apply(this, arguments as any);
     try {
-      if (types.isPromise(result)) {
-        // The caller holds this promise and handles its rejection; ours only observes it.
-        result.then((m) => getDone(this, queue, m as Message, undefined, started, caller),
+      // amqplib's own promise (bluebird before 0.10). The caller holds it and handles its
+      // rejection; ours only observes it.
+      const thenable = result as PromiseLike<unknown> | null;
+      if (thenable !== null && typeof thenable === 'object' && typeof thenable.then === 'function') {
+        thenable.then((m) => getDone(this, queue, m as Message, undefined, started, caller),
           (err: unknown) => getDone(this, queue, undefined, err ?? new Error('get failed'), started, caller));
       }
     } catch {
