@@ -93,13 +93,14 @@ for (const version of versionSet('amqplib').versions) {
     if (!await needService(t, 'rabbitmq')) return;
     const from = agent.batches.length;
     const traced = await runPair(version, { producer: true, consumer: true });
-    // 13 producer spans (GET, 9 publish, 3 get); 13 consumer spans (7 consume, 6 work).
-    const { producer, consumer } = await spansSince(from, 26);
+    // 14 producer spans (GET, 10 publish, 3 get); 14 consumer spans (8 consume, 6 work).
+    const { producer, consumer } = await spansSince(from, 28);
     const plain = await runPair(version, { producer: false, consumer: false });
     assert.deepEqual(outLines(traced.producer), outLines(plain.producer), 'producer prints the same');
     assert.deepEqual(outLines(traced.consumer), outLines(plain.consumer), 'consumer prints the same');
     assert.match(traced.producer.stdout, /out m1 sent true options unchanged true headers keys \["x-app"\]/);
     assert.match(traced.consumer.stdout, /out channel error consumer failed on throw same error object/);
+    assert.match(traced.consumer.stdout, /out unhandled rejection async consumer failed same error object/);
 
     const p = traced.prefix;
     const q1 = `${p}-q1`;
@@ -107,7 +108,7 @@ for (const version of versionSet('amqplib').versions) {
     const q3 = `${p}-q3`;
     const publishes = producer.filter((s) => s.operationName.startsWith('publish '));
     assert.deepEqual(publishes.map((s) => s.operationName).sort(),
-      [`publish ${ex}`, `publish ${ex}`, ...Array(4).fill(`publish ${q1}`), `publish ${p}-q3`, `publish ${p}-q3`, `publish ${p}-qt`].sort());
+      [`publish ${ex}`, `publish ${ex}`, ...Array(5).fill(`publish ${q1}`), `publish ${p}-q3`, `publish ${p}-q3`, `publish ${p}-qt`].sort());
     for (const s of publishes) {
       const exchange = s.operationName === `publish ${ex}`;
       const dest = s.operationName.slice('publish '.length);
@@ -121,11 +122,11 @@ for (const version of versionSet('amqplib').versions) {
     const inRequest = one(publishes, (s) => s.parentSpanId === server.spanId, 'publish under the request');
     assert.equal(inRequest.operationName, `publish ${q1}`);
     assert.equal(inRequest.traceIdLow, server.traceIdLow);
-    assert.equal(publishes.filter((s) => s.parentSpanId === ROOT_PARENT).length, 8, 'the others are roots');
+    assert.equal(publishes.filter((s) => s.parentSpanId === ROOT_PARENT).length, 9, 'the others are roots');
 
     // Consumer process: every consume span follows from exactly one publish; work spans under it.
     const consumes = consumer.filter((s) => s.operationName.startsWith('consume '));
-    assert.equal(consumes.length, 7);
+    assert.equal(consumes.length, 8);
     const referenced = new Set<string>();
     for (const c of consumes) {
       const producerSpan = one(publishes, (s) => s.spanId === c.references?.[0]?.spanId, `publish of ${c.operationName}`);
@@ -135,7 +136,7 @@ for (const version of versionSet('amqplib').versions) {
       assertAmqpTags(c, 'consumer', queue, tagMap(producerSpan.tags)['message_bus.routing_key'] as string);
       referenced.add(producerSpan.spanId);
     }
-    assert.equal(referenced.size, 7, 'each message its own producer span');
+    assert.equal(referenced.size, 8, 'each message its own producer span');
     const consumeOf = (body: string) => {
       const work = one(consumer, (s) => s.operationName === `work ${body}`, `work ${body}`);
       const c = one(consumes, (s) => s.spanId === work.parentSpanId, `consume span of ${body}`);
@@ -160,6 +161,10 @@ for (const version of versionSet('amqplib').versions) {
     assert.equal(logs[0]['error.kind'], 'Error');
     assert.equal(logs[0].message, 'consumer failed on throw');
     assert.equal(consumer.filter((s) => s.parentSpanId === failed.spanId).length, 0);
+    // The rejected promise of an async consumer: the span failed once it settled.
+    const rejectedSpans = consumes.filter((s) => s.operationName === `consume ${q1}` && tagMap(s.tags).error === true);
+    assert.equal(rejectedSpans.length, 1, 'one failed consume on q1');
+    assert.deepEqual((rejectedSpans[0].logs ?? []).map((l) => tagMap(l.fields).message), ['async consumer failed']);
 
     // get: two found a message (follows from its publish), one found the queue empty (a root).
     const gets = producer.filter((s) => s.operationName === `get ${q3}`);
@@ -175,10 +180,10 @@ for (const version of versionSet('amqplib').versions) {
     if (!await needService(t, 'rabbitmq')) return;
     const from = agent.batches.length;
     const { prefix } = await runPair(version, { producer: false, consumer: true });
-    const { producer, consumer } = await spansSince(from, 13);
+    const { producer, consumer } = await spansSince(from, 14);
     assert.equal(producer.length, 0);
     const consumes = consumer.filter((s) => s.operationName.startsWith('consume '));
-    assert.equal(consumes.length, 7);
+    assert.equal(consumes.length, 8);
     for (const c of consumes) {
       assert.equal(c.parentSpanId, ROOT_PARENT, `${c.operationName} is a root`);
       assert.equal(c.references, undefined);
