@@ -8,11 +8,19 @@ import type * as opentracing from 'opentracing';
 import { setError, shouldTrace } from '../../src/shim/span-helpers';
 import { activate, activeScope, bind, type Scope } from '../../src/context/scope-manager';
 import { getTracer } from '../../src/tracer/global';
-import { nowMicros } from '../../src/tracer/clock';
 import { SPAN_KIND_MESSAGING_CONSUMER } from '../../src/tracer/tags';
 import { baseTags, extractContext, followsFrom, operationName } from './common';
 
 type Fn = (...args: any[]) => any;
+
+// The tracer's clock, required on first use: loading it calibrates against Date.now (a few ms),
+// which the preload must not spend in apps that never call get().
+let clock: typeof import('../../src/tracer/clock') | undefined;
+function nowMillis(): number {
+  clock ??= require('../../src/tracer/clock') as typeof import('../../src/tracer/clock');
+  return clock.nowMicros() / 1000;
+}
+
 type Message = { fields?: { routingKey?: unknown } } | null | false | undefined;
 
 /** consume(queue, callback, …): the callback is replaced by a traced one (per consume call). */
@@ -61,7 +69,7 @@ function tracedConsumer(channel: unknown, queue: string, callback: Fn): Fn {
 export function wrapGetPromise(original: Fn): Fn {
   return function get(this: unknown, queue: unknown) {
     if (typeof queue !== 'string' || !shouldTrace()) return original.apply(this, arguments as any);
-    const started = nowMicros() / 1000;
+    const started = nowMillis();
     const caller = activeScope();
     const result: unknown = original.apply(this, arguments as any);
     try {
@@ -83,7 +91,7 @@ export function wrapGetPromise(original: Fn): Fn {
 export function wrapGetCallback(original: Fn): Fn {
   return function get(this: unknown, queue: unknown, options: unknown, cb: unknown) {
     if (typeof queue !== 'string' || typeof cb !== 'function' || !shouldTrace()) return original.apply(this, arguments as any);
-    const started = nowMicros() / 1000;
+    const started = nowMillis();
     const caller = activeScope();
     const bound = bind(cb as Fn, caller);
     const channel = this;
