@@ -65,21 +65,48 @@ function tracedConsumer(channel: unknown, queue: string, callback: Fn): Fn {
   };
 }
 
-/** Promise API get(queue, options): the span ends when the promise settles. */
+// Set by the promise API's get() for the one sendOrEnqueue call it makes synchronously: sees the
+// BasicGet reply before amqplib settles the promise.
+let getReplyObserver: ((err: unknown) => void) | undefined;
+
+/**
+ * Promise API get(queue, options): the span ends when the promise settles. A handler on amqplib's
+ * promise would mark it handled, so an app that ignores a failed get() would no longer see its
+ * unhandledRejection: failures are read from the BasicGet reply instead, and the promise is only
+ * observed once the reply succeeded, after which amqplib never rejects it.
+ */
 export function wrapGetPromise(original: Fn): Fn {
   return function get(this: unknown, queue: unknown) {
     if (typeof queue !== 'string' || !shouldTrace()) return original.apply(this, arguments as any);
     const started = nowMillis();
     const caller = activeScope();
-    const result: unknown = original.apply(this, arguments as any);
-    try {
-      // amqplib's own promise (bluebird before 0.10). The caller holds it and handles its
-      // rejection; ours only observes it.
-      const thenable = result as PromiseLike<unknown> | null;
+    const channel = this;
+    const state: { result?: unknown; ok?: boolean } = {};
+    const observe = () => {
+      const thenable = state.result as PromiseLike<unknown> | null;
       if (thenable !== null && typeof thenable === 'object' && typeof thenable.then === 'function') {
-        thenable.then((m) => getDone(this, queue, m as Message, undefined, started, caller),
-          (err: unknown) => getDone(this, queue, undefined, err ?? new Error('get failed'), started, caller));
+        thenable.then((m) => getDone(channel, queue, m as Message, undefined, started, caller),
+          (err: unknown) => getDone(channel, queue, undefined, err ?? new Error('get failed'), started, caller));
       }
+    };
+    getReplyObserver = (err: unknown) => {
+      if (err) {
+        getDone(channel, queue, undefined, err, started, caller);
+      } else if (state.result !== undefined) {
+        observe();
+      } else {
+        state.ok = true; // replied before get() returned (not seen in practice)
+      }
+    };
+    let result: unknown;
+    try {
+      result = original.apply(this, arguments as any);
+    } finally {
+      getReplyObserver = undefined;
+    }
+    try {
+      state.result = result;
+      if (state.ok === true) observe();
     } catch {
       // untraced
     }
@@ -157,8 +184,18 @@ function finish(span: opentracing.Span, err: unknown): void {
 export function wrapSendOrEnqueue(original: Fn): Fn {
   return function sendOrEnqueue(this: unknown, method: unknown, fields: unknown, reply: unknown) {
     if (typeof reply !== 'function' || !shouldTrace()) return original.apply(this, arguments as any);
+    const observe = getReplyObserver;
+    getReplyObserver = undefined;
     const args = Array.prototype.slice.call(arguments);
-    args[2] = bind(reply as Fn);
+    const bound = bind(reply as Fn);
+    args[2] = observe === undefined ? bound : function replied(this: unknown, err: unknown) {
+      try {
+        observe(err);
+      } catch {
+        // the reply reaches amqplib regardless
+      }
+      return bound.apply(this, arguments as any);
+    };
     return original.apply(this, args);
   };
 }
