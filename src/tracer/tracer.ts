@@ -7,7 +7,7 @@ import { randomId64, randomTraceId } from './ids';
 import { nowMicros } from './clock';
 import { DEBUG_FLAG, JAEGER_DEBUG_HEADER, SAMPLED_FLAG } from './constants';
 import type { Sampler } from '../samplers/sampler';
-import type { Reporter } from '../reporters/reporter';
+import type { Reporter, ReporterStats } from '../reporters/reporter';
 import type { Codec, Carrier } from '../codecs/codec';
 import { createCodec, type PropagationFormat } from '../codecs/composite';
 import { Metrics } from '../metrics/metrics';
@@ -95,6 +95,18 @@ export class JaegerTracer extends opentracing.Tracer {
 
   get metrics(): Metrics {
     return this.#metrics;
+  }
+
+  /**
+   * The reporter's span accounting (reported = sent + Σ dropped + queued), or undefined for a
+   * reporter that keeps none (e.g. InMemoryReporter). A debugging aid; also in the metrics.
+   */
+  stats(): ReporterStats | undefined {
+    try {
+      return this.#reporter.stats?.();
+    } catch {
+      return undefined;
+    }
   }
 
   /** The scope manager: `active()` gives the active span. */
