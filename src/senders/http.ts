@@ -17,6 +17,9 @@ export interface HttpSenderOptions {
   timeoutMs?: number;
   /** Largest request body. Default 1 MiB. */
   maxBatchBytes?: number;
+  /** First retry delay and its cap (before jitter). Defaults RETRY_BASE_MS, RETRY_MAX_MS. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
   /** Bytes of batches kept for a retry while the collector is failing. Default 8 MiB. */
   maxRetainedBytes?: number;
   /** Extra request headers (ours win for Content-Type, Content-Length and a configured auth). */
@@ -75,6 +78,8 @@ export class HttpSender extends BatchingSender {
   readonly #agent: http.Agent;
   readonly #headers: Record<string, string>;
   readonly #maxRetainedBytes: number;
+  readonly #retryBaseMs: number;
+  readonly #retryMaxMs: number;
   readonly #logger: Logger;
   /** Batches waiting for a free request slot or for the retry timer, oldest first. */
   readonly #outbox: Job[] = [];
@@ -136,6 +141,8 @@ export class HttpSender extends BatchingSender {
     this.maxBatchBytes = maxBatchBytes;
     this.#headers = headers;
     this.#logger = options.logger ?? log;
+    this.#retryBaseMs = positive(options.retryBaseMs, RETRY_BASE_MS);
+    this.#retryMaxMs = Math.max(this.#retryBaseMs, positive(options.retryMaxMs, RETRY_MAX_MS));
     this.#maxRetainedBytes = positive(options.maxRetainedBytes, DEFAULT_MAX_RETAINED_BYTES);
 
     // https (and tls) load only when a collector actually uses it.
@@ -224,9 +231,7 @@ export class HttpSender extends BatchingSender {
   }
 
   #scheduleRetry(retryAfterMs: number | undefined): void {
-    const backoff = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(this.#failures - 1, 30));
-    let delay = backoff * (0.5 + Math.random() / 2);
-    if (retryAfterMs !== undefined) delay = Math.max(delay, Math.min(retryAfterMs, RETRY_AFTER_MAX_MS));
+    const delay = retryDelayMs(this.#failures, retryAfterMs, Math.random, this.#retryBaseMs, this.#retryMaxMs);
     const at = Date.now() + delay;
     if (this.#retryTimer !== undefined) {
       if (at <= this.#retryAt) return; // a later retry is already set
@@ -304,12 +309,26 @@ export class HttpSender extends BatchingSender {
   }
 }
 
+/**
+ * The wait before retrying after `failures` consecutive failures: RETRY_BASE_MS doubling per
+ * failure up to RETRY_MAX_MS, jittered to 50–100 %; a Retry-After (capped) is waited at least.
+ */
+export function retryDelayMs(
+  failures: number, retryAfterMs?: number, random: () => number = Math.random, baseMs = RETRY_BASE_MS, maxMs = RETRY_MAX_MS,
+): number {
+  const backoff = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(failures, 1) - 1, 30));
+  const delay = backoff * (0.5 + random() / 2);
+  return retryAfterMs === undefined ? delay : Math.max(delay, Math.min(retryAfterMs, RETRY_AFTER_MAX_MS));
+}
+
 /** Retry-After as delta-seconds or an HTTP date, in ms from now; undefined when unusable. */
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
   const v = (Array.isArray(value) ? value[0] : value)?.trim();
   if (v === undefined || v === '') return undefined;
   if (/^\d+$/.test(v)) return Math.min(Number(v) * 1000, RETRY_AFTER_MAX_MS);
-  const at = Date.parse(v);
+  // HTTP dates in all three of their formats open with a day name; Date.parse alone would take
+  // '-1' or '1.5' for years.
+  const at = /^[A-Za-z]{3,9},? /.test(v) ? Date.parse(v) : NaN;
   if (!Number.isFinite(at)) return undefined;
   return Math.min(Math.max(0, at - now), RETRY_AFTER_MAX_MS);
 }
