@@ -7,12 +7,13 @@ import { randomId64, randomTraceId } from './ids';
 import { nowMicros } from './clock';
 import { DEBUG_FLAG, JAEGER_DEBUG_HEADER, SAMPLED_FLAG } from './constants';
 import type { Sampler } from '../samplers/sampler';
-import type { Reporter, ReporterStats } from '../reporters/reporter';
+import type { Reporter } from '../reporters/reporter';
 import type { Codec, Carrier } from '../codecs/codec';
 import { createCodec, type PropagationFormat } from '../codecs/composite';
 import { Metrics } from '../metrics/metrics';
 import { createRateLimitedWarn, log, type Logger } from '../log';
 import { activate, activeSpan } from '../context/scope-manager';
+import type { ReporterStats } from '../reporters/reporter';
 
 export interface JaegerTracerOptions {
   serviceName: string;
