@@ -274,7 +274,7 @@ export class HttpSender extends BatchingSender {
 
     req.on('error', (err: NodeJS.ErrnoException) => {
       // A kept-alive socket the server closed meanwhile: retry once on a fresh one (Node's advice).
-      if (!settled && !retried && req.reusedSocket && err.code === 'ECONNRESET') {
+      if (!settled && !retried && !this.#released && req.reusedSocket && err.code === 'ECONNRESET') {
         settled = true;
         clearTimeout(timer);
         this.#post(body, done, true);
