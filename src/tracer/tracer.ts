@@ -13,6 +13,7 @@ import { createCodec, type PropagationFormat } from '../codecs/composite';
 import { Metrics } from '../metrics/metrics';
 import { createRateLimitedWarn, log, type Logger } from '../log';
 import { activate, activeSpan } from '../context/scope-manager';
+import type { ReporterStats } from '../reporters/reporter';
 
 export interface JaegerTracerOptions {
   serviceName: string;
@@ -95,6 +96,18 @@ export class JaegerTracer extends opentracing.Tracer {
 
   get metrics(): Metrics {
     return this.#metrics;
+  }
+
+  /**
+   * The reporter's span accounting (reported = sent + Σ dropped + queued), or undefined for a
+   * reporter that keeps none (e.g. InMemoryReporter). A debugging aid; also in the metrics.
+   */
+  stats(): ReporterStats | undefined {
+    try {
+      return this.#reporter.stats?.();
+    } catch {
+      return undefined;
+    }
   }
 
   /** The scope manager: `active()` gives the active span. */
