@@ -7,7 +7,7 @@
 import net from 'node:net';
 import type * as opentracing from 'opentracing';
 import type { JaegerSpan } from '../../src/tracer/span';
-import { setError, shouldTrace } from '../../src/shim/span-helpers';
+import { setError, shouldTrace, startSpanWith } from '../../src/shim/span-helpers';
 import { runInScope, type Scope } from '../../src/context/scope-manager';
 import { getTracer } from '../../src/tracer/global';
 import {
@@ -88,7 +88,8 @@ function enterCall(call: ServerCall, path: string): JaegerSpan | undefined {
     parent = null; // malformed metadata: a new root
   }
   // Never a child of whatever the http2 session's context holds: the metadata alone decides.
-  const span = tracer.startSpan(path, { childOf: parent ?? undefined, ignoreActiveSpan: true });
+  const span = startSpanWith(tracer, path, { childOf: parent ?? undefined, ignoreActiveSpan: true });
+  if (span === undefined) return undefined;
   if (span.spanContext.isSampled) {
     span.setTag(SPAN_KIND, SPAN_KIND_RPC_SERVER);
     span.setTag(COMPONENT, COMPONENT_GRPC);

@@ -2,6 +2,7 @@ import { sep } from 'node:path';
 import { Hook } from 'require-in-the-middle';
 import { log, type Logger } from '../log';
 import { unwrapAll, wrapMethod, type WrapRecord } from '../shim/wrap';
+import { bindInstrumentation, guardWrapper, newInstrumentationState, type InstrumentationState } from '../shim/guard';
 import type { InstrumentationDefinition, PatchContext } from './definition';
 import { isCoreModule, packageVersion } from './package-version';
 
@@ -76,13 +77,14 @@ function inRange(version: string | undefined, range: string): boolean {
 }
 
 /** Calls every definition's atBoot once (each guarded); returns the undo functions they gave. */
-function runAtBoot(instrumentations: Instrumentations, logger: Logger): Array<() => void> {
+function runAtBoot(instrumentations: Instrumentations, states: Map<InstrumentationDefinition, InstrumentationState>, logger: Logger): Array<() => void> {
   const undos: Array<() => void> = [];
   for (const definitions of Object.values(instrumentations)) {
     for (const d of definitions) {
       if (typeof d.atBoot !== 'function') continue;
       try {
-        const undo = d.atBoot(logger);
+        // Run as the instrumentation, so what it binds now (bindInstrumentation) is blamed on it.
+        const undo = bindInstrumentation(d.atBoot, states.get(d))(logger);
         if (typeof undo === 'function') undos.push(undo);
       } catch (err) {
         logger.warn('could not start %s instrumentation, left untraced: %s', d.name, (err as Error)?.stack ?? err);
@@ -100,9 +102,13 @@ function runAtBoot(instrumentations: Instrumentations, logger: Logger): Array<()
 export function installHooks(instrumentations: Instrumentations, options: HookOptions = {}): HookHandle {
   const logger = options.logger ?? log;
   const byKey = new Map<string, InstrumentationDefinition[]>();
+  // One state per instrumentation id: a fault in any of its wrappers disables all of them.
+  const states = new Map<InstrumentationDefinition, InstrumentationState>();
   let internals = false;
-  for (const definitions of Object.values(instrumentations)) {
+  for (const [id, definitions] of Object.entries(instrumentations)) {
+    const state = newInstrumentationState(id, logger);
     for (const d of definitions) {
+      states.set(d, state);
       const key = hookKey(d);
       byKey.set(key, [...(byKey.get(key) ?? []), d]);
       if (d.file !== undefined) internals = true;
@@ -133,7 +139,12 @@ export function installHooks(instrumentations: Instrumentations, options: HookOp
       name: moduleName(definition.name),
       version: version as string,
       log: logger,
-      wrap: (target, method, wrapper) => wrapMethod(target, method, wrapper, records, logger),
+      // Every wrapper runs as its instrumentation (src/shim/guard.ts): our own failure disables it.
+      wrap: (target, method, wrapper) => {
+        const state = states.get(definition);
+        const guarded = state === undefined ? wrapper : (original: any) => guardWrapper(state, original, wrapper(original)) as any;
+        return wrapMethod(target, method, guarded, records, logger);
+      },
     };
     let result: unknown;
     try {
@@ -191,7 +202,7 @@ export function installHooks(instrumentations: Instrumentations, options: HookOp
     return current as T;
   }
 
-  const bootUndos = runAtBoot(instrumentations, logger);
+  const bootUndos = runAtBoot(instrumentations, states, logger);
 
   let hook: Hook | undefined;
   if (byKey.size > 0) {
