@@ -24,6 +24,8 @@ export interface HookHandle {
   uninstall(): void;
   /** What is patched, in patch order: 'http' for core modules, 'name@version' for packages. */
   applied(): readonly string[];
+  /** Every function replaced through ctx.wrap and still recorded (tests check wrappers against originals). */
+  wraps(): readonly WrapRecord[];
 }
 
 interface Patched {
@@ -233,5 +235,6 @@ export function installHooks(instrumentations: Instrumentations, options: HookOp
       }
     },
     applied: () => [...applied],
+    wraps: () => patched.flatMap((p) => p.records),
   };
 }
