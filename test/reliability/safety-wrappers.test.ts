@@ -4,41 +4,13 @@
 // (static helpers, util.promisify.custom, prototype) with the same value and attributes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { installHooks } from '../../src/loader/hook';
-import { BUILTIN_INSTRUMENTATIONS } from '../../src/loader/registry';
 import { originalOf } from '../../src/shim/wrap';
-import { requireVersion, versionSets } from '../helpers/versions';
-import type { Logger } from '../../src/log';
-
-// Entry points beyond the package's main export that load other patched files.
-const EXTRA_ENTRIES: Record<string, string[]> = {
-  amqplib: ['amqplib/callback_api'],
-  undici: [],
-};
-
-const quiet: Logger = { error() {}, warn() {}, info() {}, debug() {} };
-
-function describe(fn: unknown): string {
-  return typeof fn === 'function' ? `${fn.name || '(anonymous)'}/${fn.length}` : String(fn);
-}
+import { versionSets } from '../helpers/versions';
+import { describeWrap, loadEverything } from '../helpers/safety';
 
 test('every wrapped function keeps the original\'s name, length and own properties (all installed versions)', (t) => {
-  const hook = installHooks(BUILTIN_INSTRUMENTATIONS, { logger: quiet });
+  const { hook, loaded } = loadEverything();
   try {
-    for (const core of ['http', 'https']) require(core);
-    const loaded: string[] = [];
-    for (const set of versionSets()) {
-      for (const version of set.versions) {
-        for (const id of [set.package, ...(EXTRA_ENTRIES[set.instrumentation] ?? [])]) {
-          try {
-            requireVersion(set.package, version, id);
-            loaded.push(`${id}@${version}`);
-          } catch (err) {
-            assert.fail(`could not load ${id}@${version}: ${(err as Error).message}`);
-          }
-        }
-      }
-    }
     const wraps = hook.wraps();
     // Every instrumentation with a require-time patch wrapped something.
     const applied = hook.applied();
@@ -49,7 +21,7 @@ test('every wrapped function keeps the original\'s name, length and own properti
     t.diagnostic(`${wraps.length} wrapped functions in ${loaded.length} modules`);
     for (const { target, method, wrapped } of wraps) {
       const original = originalOf(wrapped);
-      const where = `${describe(original)} (${String(method)} on ${(target as { constructor?: { name?: string } }).constructor?.name ?? typeof target})`;
+      const where = describeWrap(original, method, target);
       if (original === wrapped) {
         problems.push(`${where}: no original recorded`);
         continue;
