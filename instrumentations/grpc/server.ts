@@ -8,6 +8,7 @@ import net from 'node:net';
 import type * as opentracing from 'opentracing';
 import type { JaegerSpan } from '../../src/tracer/span';
 import { setError, shouldTrace, startSpanWith } from '../../src/shim/span-helpers';
+import { bindInstrumentation } from '../../src/shim/guard';
 import { runInScope, type Scope } from '../../src/context/scope-manager';
 import { getTracer } from '../../src/tracer/global';
 import {
@@ -45,11 +46,12 @@ export function wrapRegister(original: Register): Register {
 }
 
 function tracedHandler(handler: Handler, path: string): Handler {
+  const enter = bindInstrumentation(enterCall); // runs later, as grpc (src/shim/guard.ts)
   const traced = function (this: unknown, call: ServerCall) {
     if (!shouldTrace()) return handler.apply(this, arguments as any);
     let span: JaegerSpan | undefined;
     try {
-      span = enterCall(call, path);
+      span = enter(call, path);
     } catch {
       span = undefined;
     }

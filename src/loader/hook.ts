@@ -150,7 +150,10 @@ export function installHooks(instrumentations: Instrumentations, options: HookOp
     };
     let result: unknown;
     try {
-      result = definition.patch(exports, ctx);
+      // Run as the instrumentation: what it binds now (bindInstrumentation) is blamed on it, and
+      // one already disabled patches nothing more.
+      const state = states.get(definition);
+      result = state === undefined ? definition.patch(exports, ctx) : bindInstrumentation(definition.patch, state)(exports, ctx);
     } catch (err) {
       undo(definition, exports, records);
       // A throwing patch is our bug, not the app's: say so once, loudly enough to be reported.
