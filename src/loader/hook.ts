@@ -86,7 +86,7 @@ function runAtBoot(instrumentations: Instrumentations, states: Map<Instrumentati
       if (typeof d.atBoot !== 'function') continue;
       try {
         // Run as the instrumentation, so what it binds now (bindInstrumentation) is blamed on it.
-        const undo = bindInstrumentation(d.atBoot, states.get(d))(logger);
+        const undo = bindInstrumentation(d.atBoot, states.get(d)).call(d, logger);
         if (typeof undo === 'function') undos.push(undo);
       } catch (err) {
         logger.warn('could not start %s instrumentation, left untraced: %s', d.name, (err as Error)?.stack ?? err);
@@ -153,7 +153,7 @@ export function installHooks(instrumentations: Instrumentations, options: HookOp
       // Run as the instrumentation: what it binds now (bindInstrumentation) is blamed on it, and
       // one already disabled patches nothing more.
       const state = states.get(definition);
-      result = state === undefined ? definition.patch(exports, ctx) : bindInstrumentation(definition.patch, state)(exports, ctx);
+      result = state === undefined ? definition.patch(exports, ctx) : bindInstrumentation(definition.patch, state).call(definition, exports, ctx);
     } catch (err) {
       undo(definition, exports, records);
       // A throwing patch is our bug, not the app's: say so once, loudly enough to be reported.

@@ -59,11 +59,13 @@ test('injected span start/finish faults: responses byte-identical, one error eac
   // With http's server span failing nothing reaches express's layer spans, so express's start
   // fault is tried with http working, and http's on its own.
   const [starts, finishes] = await Promise.all([run(all('start', ['http'])), run(all('finish'))]);
-  const httpStart = await run('http:start');
+  // '*': every span start fails, including those an instrumentation makes outside a wrapped call
+  // (consumer callbacks, diagnostics_channel subscribers): each must still be blamed on its own.
+  const [httpStart, everyStart] = await Promise.all([run('http:start'), run('*:start')]);
 
   assert.equal(baseline.result.code, 0, baseline.result.stderr);
   assert.match(baseline.result.stdout, /^resp \/r\/1 200 .*"amqp":"m1"\}\n(.*\n){3}resp \/r\/3 200 .*\ndone\n$/);
-  for (const [name, r] of Object.entries({ clean, starts, finishes, httpStart })) {
+  for (const [name, r] of Object.entries({ clean, starts, finishes, httpStart, everyStart })) {
     assert.equal(r.result.code, 0, `${name}: ${r.result.stderr}`);
     assert.equal(r.result.stdout, baseline.result.stdout, `${name}: the app's responses changed`);
   }
@@ -80,6 +82,12 @@ test('injected span start/finish faults: responses byte-identical, one error eac
   // Finish faults: one error each; the faulted spans are lost, never the app's work.
   assert.deepEqual(faultsLogged(finishes.result.stderr), IDS.map((id) => `${id}:finish`).sort());
   assert.deepEqual(finishes.spans.map((s) => s.operationName), []);
+
+  // Every fault attributed (no 'tracing failed' line without an instrumentation); express makes
+  // no span at all once http's server span failed.
+  assert.deepEqual(faultsLogged(everyStart.result.stderr), IDS.filter((id) => id !== 'express').map((id) => `${id}:start`).sort());
+  assert.doesNotMatch(everyStart.result.stderr, /tracing failed at span/);
+  assert.deepEqual(everyStart.spans.map((s) => s.operationName), []);
 
   // One instrumentation failing leaves the others tracing.
   assert.deepEqual(faultsLogged(httpStart.result.stderr), ['http:start']);
