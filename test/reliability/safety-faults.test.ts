@@ -64,7 +64,7 @@ test('injected span start/finish faults: responses byte-identical, one error eac
   const [httpStart, everyStart] = await Promise.all([run('http:start'), run('*:start')]);
 
   assert.equal(baseline.result.code, 0, baseline.result.stderr);
-  assert.match(baseline.result.stdout, /^resp \/r\/1 200 .*"amqp":"m1"\}\n(.*\n){3}resp \/r\/3 200 .*\ndone\n$/);
+  assert.match(baseline.result.stdout, /^resp \/r\/1 200 .*"amqp":"m1","consumed":"c1"\}\n(.*\n){3}resp \/r\/3 200 .*\ndone\n$/);
   for (const [name, r] of Object.entries({ clean, starts, finishes, httpStart, everyStart })) {
     assert.equal(r.result.code, 0, `${name}: ${r.result.stderr}`);
     assert.equal(r.result.stdout, baseline.result.stdout, `${name}: the app's responses changed`);
