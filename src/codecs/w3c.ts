@@ -2,8 +2,8 @@ import { JaegerSpanContext, normalizeSpanId, normalizeTraceId } from '../tracer/
 import { DEBUG_FLAG, SAMPLED_FLAG } from '../tracer/constants';
 import type { Carrier } from './codec';
 import {
-  BaggageBuilder, CarrierReader, extractWith, MAX_BAGGAGE_ITEMS, safeDecode, safeEncode,
-  TOKEN, type FormatCodec,
+  BaggageBuilder, CarrierReader, extractWith, safeDecode, safeEncode,
+  TOKEN, type FormatCodec, type FormatOptions,
 } from './carrier';
 
 // W3C Trace Context (traceparent, tracestate) and W3C Baggage. Parsing follows the specs' MUSTs:
@@ -21,6 +21,8 @@ const MAX_TRACESTATE_MEMBERS = 32;
 const MAX_TRACESTATE_LENGTH = 512;
 /** The W3C baggage header limit (as MAX_HEADER_LENGTH): inject stops short of it. */
 const MAX_BAGGAGE_LENGTH = 8192;
+/** Inject writes at most this many baggage members (the W3C Baggage list limit). */
+const MAX_BAGGAGE_MEMBERS = 180;
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;
@@ -29,7 +31,7 @@ const PRINTABLE = /^[\x20-\x7e]*$/;
 const PAD_16 = '0000000000000000';
 
 /** The traceparent / tracestate / baggage codec (percent-encoding is part of the format). */
-export function createW3cCodec(): FormatCodec {
+export function createW3cCodec(options: FormatOptions = {}): FormatCodec {
   const codec: FormatCodec = {
     baggagePrefix: '',
 
@@ -44,10 +46,9 @@ export function createW3cCodec(): FormatCodec {
       if (baggage !== '') carrier[BAGGAGE_HEADER] = baggage;
     },
 
-    extractFrom(reader: CarrierReader): JaegerSpanContext | null {
+    extractFrom(reader: CarrierReader, bag: BaggageBuilder): JaegerSpanContext | null {
       const header = reader.get(TRACEPARENT_HEADER);
       const parent = header === undefined ? null : parseTraceparent(header);
-      const bag = new BaggageBuilder();
       extractBaggage(reader, bag);
       if (parent !== null) {
         const state = reader.getList(TRACESTATE_HEADER);
@@ -62,7 +63,7 @@ export function createW3cCodec(): FormatCodec {
     extractBaggage,
 
     extract(carrier: Carrier): JaegerSpanContext | null {
-      return extractWith(codec, carrier);
+      return extractWith(codec, carrier, options);
     },
   };
   return codec;
@@ -120,13 +121,12 @@ export function validTraceState(value: string): string {
 }
 
 /**
- * `k1=v1,k2=v2;prop`: properties are dropped, keys and values percent-decoded, members past
- * MAX_BAGGAGE_ITEMS ignored. A member whose key is not a token is skipped.
+ * `k1=v1,k2=v2;prop`: properties are dropped, keys and values percent-decoded, members past the
+ * builder's bounds counted. A member whose key is not a token is skipped.
  */
 export function parseBaggage(header: string, into: BaggageBuilder): void {
   let start = 0;
-  let members = 0;
-  while (start <= header.length && members < MAX_BAGGAGE_ITEMS) {
+  while (start <= header.length) {
     let end = header.indexOf(',', start);
     if (end < 0) end = header.length;
     let member = header.slice(start, end);
@@ -135,10 +135,10 @@ export function parseBaggage(header: string, into: BaggageBuilder): void {
     if (semi >= 0) member = member.slice(0, semi);
     const eq = member.indexOf('=');
     if (eq < 0) continue;
-    members++;
     const key = member.slice(0, eq).trim();
     if (!TOKEN.test(key)) continue;
-    if (!into.add(safeDecode(key), safeDecode(member.slice(eq + 1).trim()))) return;
+    if (into.full) into.refuse(safeDecode(key));
+    else into.add(safeDecode(key), safeDecode(member.slice(eq + 1).trim()));
   }
 }
 
@@ -147,7 +147,7 @@ export function serializeBaggage(baggage: Readonly<Record<string, string>>): str
   let out = '';
   let members = 0;
   for (const key in baggage) {
-    if (members >= MAX_BAGGAGE_ITEMS) break;
+    if (members >= MAX_BAGGAGE_MEMBERS) break;
     const k = encodeKey(key);
     const v = safeEncode(baggage[key]);
     if (k === undefined || v === undefined) continue;
