@@ -59,6 +59,15 @@ export class CarrierReader {
     return single(this.#raw(name));
   }
 
+  /** Like get(), but an array of differing values reads as absent (a header that must occur once). */
+  getUnique(name: string): string | undefined {
+    const v = this.#raw(name);
+    if (Array.isArray(v)) {
+      for (let i = 1; i < v.length; i++) if (v[i] !== v[0]) return undefined;
+    }
+    return single(v);
+  }
+
   /** Like get(), but an array value is joined with ',' (for list headers such as tracestate). */
   getList(name: string): string | undefined {
     const v = this.#raw(name);

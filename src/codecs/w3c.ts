@@ -27,7 +27,6 @@ const MAX_BAGGAGE_MEMBERS = 180;
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;
 const BYTE = /^[0-9a-f]{2}$/;
-const PRINTABLE = /^[\x20-\x7e]*$/;
 const PAD_16 = '0000000000000000';
 
 /** The traceparent / tracestate / baggage codec (percent-encoding is part of the format). */
@@ -47,7 +46,8 @@ export function createW3cCodec(options: FormatOptions = {}): FormatCodec {
     },
 
     extractFrom(reader: CarrierReader, bag: BaggageBuilder): JaegerSpanContext | null {
-      const header = reader.get(TRACEPARENT_HEADER);
+      // Two different traceparent values cannot both be the parent: the spec says restart the trace.
+      const header = reader.getUnique(TRACEPARENT_HEADER);
       const parent = header === undefined ? null : parseTraceparent(header);
       extractBaggage(reader, bag);
       if (parent !== null) {
@@ -83,7 +83,7 @@ interface ParsedParent {
 
 /** `{version}-{trace-id}-{parent-id}-{flags}[-…]`, or null when the spec says to ignore it. */
 export function parseTraceparent(value: string): ParsedParent | null {
-  const v = value.trim();
+  const v = trimOws(value);
   // 55 characters for version 00; a later version may append '-' and more fields.
   if (v.length < 55 || (v.length > 55 && v[55] !== '-')) return null;
   if (v[2] !== '-' || v[35] !== '-' || v[52] !== '-') return null;
@@ -99,25 +99,58 @@ export function parseTraceparent(value: string): ParsedParent | null {
   return { traceId, spanId, flags: parseInt(flagsHex, 16) & 0x01 ? SAMPLED_FLAG : 0 };
 }
 
+// tracestate keys: `simple-key` (lcalpha, then up to 255 of lcalpha, digits, _-*/) or
+// `tenant@system` (tenant: 1–241 starting with lcalpha or a digit; system: 1–14 starting with lcalpha).
+const SIMPLE_KEY = /^[a-z][a-z0-9_\-*/]{0,255}$/;
+const TENANT_KEY = /^[a-z0-9][a-z0-9_\-*/]{0,240}@[a-z][a-z0-9_\-*/]{0,13}$/;
+// Values: 1–256 printable ASCII characters other than ',' and '=', not ending in a space.
+const STATE_VALUE = /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
+/** Members longer than this go first when the list must be cut (the spec's advice). */
+const LONG_TRACESTATE_MEMBER = 128;
+
+/** Trims the spec's optional whitespace (spaces and tabs only, not every Unicode space). */
+export function trimOws(v: string): string {
+  let a = 0;
+  let b = v.length;
+  while (a < b && (v.charCodeAt(a) === 0x20 || v.charCodeAt(a) === 0x09)) a++;
+  while (b > a && (v.charCodeAt(b - 1) === 0x20 || v.charCodeAt(b - 1) === 0x09)) b--;
+  return a === 0 && b === v.length ? v : v.slice(a, b);
+}
+
 /**
- * The tracestate to pass on, or '' when it breaks the spec's bounds (32 members, 512 characters),
- * holds a member without '=' or holds a character that could not be sent in a header.
+ * The tracestate to pass on, or '' when the list is invalid: more than 32 members, a key or value
+ * outside the spec's grammar, or a key twice. A valid list longer than 512 characters is cut as the
+ * spec advises: members over 128 characters first, then from the end.
  */
 export function validTraceState(value: string): string {
-  const v = value.trim();
-  if (v.length > MAX_TRACESTATE_LENGTH || !PRINTABLE.test(v)) return '';
-  let members = 0;
+  const members: string[] = [];
+  let keys: Set<string> | undefined;
   let start = 0;
-  while (start <= v.length) {
-    let end = v.indexOf(',', start);
-    if (end < 0) end = v.length;
-    const member = v.slice(start, end).trim();
-    if (member !== '') {
-      if (++members > MAX_TRACESTATE_MEMBERS || member.indexOf('=') <= 0) return '';
-    }
+  while (start <= value.length) {
+    let end = value.indexOf(',', start);
+    if (end < 0) end = value.length;
+    const member = trimOws(value.slice(start, end));
     start = end + 1;
+    // Empty list members are allowed and do not count.
+    if (member === '') continue;
+    if (members.length === MAX_TRACESTATE_MEMBERS) return '';
+    const eq = member.indexOf('=');
+    if (eq <= 0) return '';
+    const key = member.slice(0, eq);
+    if (!(SIMPLE_KEY.test(key) || TENANT_KEY.test(key)) || !STATE_VALUE.test(member.slice(eq + 1))) return '';
+    if ((keys ??= new Set()).has(key)) return '';
+    keys.add(key);
+    members.push(member);
   }
-  return v;
+  let out = members.join(',');
+  if (out.length <= MAX_TRACESTATE_LENGTH) return out;
+  const short = members.filter((m) => m.length <= LONG_TRACESTATE_MEMBER);
+  out = short.join(',');
+  while (out.length > MAX_TRACESTATE_LENGTH) {
+    short.pop();
+    out = short.join(',');
+  }
+  return out;
 }
 
 /**
