@@ -37,7 +37,9 @@ export function createJaegerCodec(options: JaegerCodecOptions): FormatCodec {
         continue;
       }
       const value = reader.getExact(key);
-      if (value !== undefined) into.add(key.slice(prefixLength), decode(value));
+      // An oversized or non-string value is an item left out too.
+      if (value === undefined) into.refuse(key.slice(prefixLength));
+      else into.add(key.slice(prefixLength), decode(value));
     }
     const list = reader.getList(JAEGER_BAGGAGE_HEADER);
     if (list !== undefined) parseBaggageList(list, decode, into);
