@@ -82,6 +82,15 @@ export class CarrierReader {
     return v.length === 0 ? undefined : joined;
   }
 
+  /** True when the header is there but was read as absent for being over MAX_HEADER_LENGTH. */
+  oversized(name: string): boolean {
+    const v = this.#raw(name);
+    const items: unknown[] = Array.isArray(v) ? v : [v];
+    let length = 0;
+    for (const item of items) if (typeof item === 'string') length += item.length;
+    return length > MAX_HEADER_LENGTH;
+  }
+
   /** Original keys whose lowercase form starts with the prefix given at construction. */
   prefixed(): readonly string[] {
     if (this.#prefixed === undefined) this.#scan();
@@ -188,6 +197,11 @@ export class BaggageBuilder {
     (this.items ??= {})[key] = value;
     this.#bytes = bytes;
     this.#count++;
+  }
+
+  /** Records a whole baggage header left out for its size: one item, since its items were not read. */
+  refuseHeader(name: string): void {
+    (this.#refused ??= new Set()).add(`\0${name}`);
   }
 
   /** Records an item the bounds leave out, without looking at its value. */

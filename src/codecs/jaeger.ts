@@ -43,6 +43,7 @@ export function createJaegerCodec(options: JaegerCodecOptions): FormatCodec {
     }
     const list = reader.getList(JAEGER_BAGGAGE_HEADER);
     if (list !== undefined) parseBaggageList(list, decode, into);
+    else if (reader.oversized(JAEGER_BAGGAGE_HEADER)) into.refuseHeader(JAEGER_BAGGAGE_HEADER);
   }
 
   const codec: FormatCodec = {

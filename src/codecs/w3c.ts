@@ -73,6 +73,7 @@ function extractBaggage(reader: CarrierReader, into: BaggageBuilder): void {
   // The reader already ignores a header over 8192 characters, the W3C limit.
   const header = reader.getList(BAGGAGE_HEADER);
   if (header !== undefined) parseBaggage(header, into);
+  else if (reader.oversized(BAGGAGE_HEADER)) into.refuseHeader(BAGGAGE_HEADER);
 }
 
 interface ParsedParent {
