@@ -10,13 +10,14 @@ import type { Sampler } from '../samplers/sampler';
 import type { Reporter } from '../reporters/reporter';
 import type { Codec, Carrier } from '../codecs/codec';
 import { createCodec, type PropagationFormat } from '../codecs/composite';
-import { baggageLimits, utf8Bytes, type BaggageLimits } from '../codecs/carrier';
-import { RateLimiter } from '../samplers/rate-limiter';
+import { PropagationLimits, type PropagationLimitOptions, type PropagationStats } from './propagation-limits';
 import { Metrics } from '../metrics/metrics';
 import { createRateLimitedWarn, log, type Logger } from '../log';
 import { activate, activeSpan } from '../context/scope-manager';
 
-export interface JaegerTracerOptions {
+export type { PropagationStats } from './propagation-limits';
+
+export interface JaegerTracerOptions extends PropagationLimitOptions {
   serviceName: string;
   sampler: Sampler;
   reporter: Reporter;
@@ -30,32 +31,7 @@ export interface JaegerTracerOptions {
   propagation?: readonly PropagationFormat[];
   /** Longer baggage values are truncated (the reference client's default is 2048). */
   maxBaggageValueLength?: number;
-  /** Baggage items one context may hold, extracted or set (JAEGER_BAGGAGE_MAX_ITEMS, default 64). */
-  baggageMaxItems?: number;
-  /** UTF-8 bytes of baggage keys and values together (JAEGER_BAGGAGE_MAX_BYTES, default 8192). */
-  baggageMaxBytes?: number;
-  /** jaeger-debug-id requests honoured per second, burst of max(1, rate) (JAEGER_DEBUG_THROTTLE, default 1). */
-  debugThrottle?: number;
-  /** Honour every jaeger-debug-id: the callers are trusted (JAEGER_DEBUG_TRUST). */
-  debugTrust?: boolean;
-  /** Monotonic milliseconds for the debug throttle; tests pass a fake clock. */
-  debugClock?: () => number;
 }
-
-/** Counts of what propagation refused; see JaegerTracer.propagationStats. */
-export interface PropagationStats {
-  /** Baggage items in incoming carriers left out by the item or byte bounds. */
-  baggageDroppedOnExtract: number;
-  /** setBaggageItem calls refused by the item or byte bounds. */
-  baggageDroppedOnSet: number;
-  /** jaeger-debug-id requests that started a debug trace. */
-  debugAllowed: number;
-  /** jaeger-debug-id requests over the throttle, left to the normal sampler. */
-  debugThrottled: number;
-}
-
-/** Debug traces per second a jaeger-debug-id may force when nothing is configured. */
-export const DEFAULT_DEBUG_THROTTLE = 1;
 
 export const DEFAULT_PROPAGATION: readonly PropagationFormat[] = Object.freeze(['jaeger', 'w3c'] as const);
 
@@ -91,12 +67,7 @@ export class JaegerTracer extends opentracing.Tracer {
   readonly #maxBaggageValueLength: number;
   readonly #codecs: Record<string, Codec>;
   readonly #warnOnce: (key: string, msg: string, ...args: unknown[]) => void;
-  readonly #baggageLimits: BaggageLimits;
-  /** undefined when debug ids are trusted. */
-  readonly #debugLimiter: RateLimiter | undefined;
-  readonly #stats: PropagationStats = {
-    baggageDroppedOnExtract: 0, baggageDroppedOnSet: 0, debugAllowed: 0, debugThrottled: 0,
-  };
+  readonly #limits: PropagationLimits;
   #closing: Promise<void> | undefined;
 
   constructor(options: JaegerTracerOptions) {
@@ -110,21 +81,8 @@ export class JaegerTracer extends opentracing.Tracer {
     this.#maxBaggageValueLength = options.maxBaggageValueLength ?? 2048;
     this.#warnOnce = createRateLimitedWarn(this.#logger);
     const formats = options.propagation ?? DEFAULT_PROPAGATION;
-    this.#baggageLimits = baggageLimits(options.baggageMaxItems, options.baggageMaxBytes);
-    // A client can force sampling with one header; unless trusted, that costs at most the throttle's rate.
-    if (options.debugTrust === true) {
-      this.#debugLimiter = undefined;
-    } else {
-      const t = options.debugThrottle;
-      const rate = typeof t === 'number' && t >= 0 && Number.isFinite(t) ? t : DEFAULT_DEBUG_THROTTLE;
-      this.#debugLimiter = new RateLimiter(rate, Math.max(1, rate), options.debugClock);
-    }
-    const onBaggageDropped = (n: number): void => {
-      this.#stats.baggageDroppedOnExtract += n;
-      this.#warnOnce('baggage:extract', 'incoming baggage over %d items or %d bytes: %d item(s) left out (warned once; see tracer.propagationStats)',
-        this.#baggageLimits.maxItems, this.#baggageLimits.maxBytes, n);
-    };
-    const codecOptions = { baggage: this.#baggageLimits, onBaggageDropped };
+    this.#limits = new PropagationLimits(options, this.#warnOnce);
+    const codecOptions = { baggage: this.#limits.baggage, onBaggageDropped: this.#limits.onBaggageDropped };
     this.#codecs = {
       [opentracing.FORMAT_TEXT_MAP]: createCodec(formats, { ...codecOptions, urlEncoding: false }),
       [opentracing.FORMAT_HTTP_HEADERS]: createCodec(formats, { ...codecOptions, urlEncoding: true }),
@@ -147,7 +105,7 @@ export class JaegerTracer extends opentracing.Tracer {
 
   /** A snapshot of what propagation refused: baggage over the bounds, throttled debug ids. */
   get propagationStats(): Readonly<PropagationStats> {
-    return Object.freeze({ ...this.#stats });
+    return this.#limits.stats;
   }
 
   /** The scope manager: `active()` gives the active span. */
@@ -207,7 +165,7 @@ export class JaegerTracer extends opentracing.Tracer {
     } else {
       const traceId = randomTraceId(this.#traceId128bit);
       let flags = 0;
-      if (parent !== undefined && parent.debugId !== '' && this.#allowDebug()) {
+      if (parent !== undefined && parent.debugId !== '' && this.#limits.allowDebug()) {
         flags = SAMPLED_FLAG | DEBUG_FLAG;
         tags.push({ key: JAEGER_DEBUG_HEADER, value: parent.debugId });
       } else {
@@ -265,17 +223,6 @@ export class JaegerTracer extends opentracing.Tracer {
     }
   }
 
-  #allowDebug(): boolean {
-    if (this.#debugLimiter === undefined || this.#debugLimiter.checkCredit(1)) {
-      this.#stats.debugAllowed++;
-      return true;
-    }
-    this.#stats.debugThrottled++;
-    this.#warnOnce('debug:throttled', 'jaeger-debug-id requests over %d per second are sampled normally '
-      + '(JAEGER_DEBUG_THROTTLE; JAEGER_DEBUG_TRUST=true honours all)', this.#debugLimiter.creditsPerSecond);
-    return false;
-  }
-
   /** Called by JaegerSpan.setBaggageItem: returns the span's new context. */
   setBaggage(span: JaegerSpan, context: JaegerSpanContext, key: string, value: string): JaegerSpanContext {
     let str = String(value);
@@ -287,14 +234,12 @@ export class JaegerTracer extends opentracing.Tracer {
       this.#metrics.baggageTruncate.increment();
     }
     const exists = context.baggage !== undefined && Object.prototype.hasOwnProperty.call(context.baggage, key);
-    if (key === '' || key === '__proto__' || !this.#baggageFits(context.baggage, key, str)) {
+    if (!this.#limits.baggageFits(context.baggage, key, str)) {
       // The context is left as it was; the value is not logged, it may be the oversized one.
       fields.push({ key: 'dropped', value: true });
       span.logFields(fields);
-      this.#stats.baggageDroppedOnSet++;
       this.#metrics.baggageUpdateFailure.increment();
-      this.#warnOnce('baggage:set', 'setBaggageItem over %d items or %d bytes: item left out (warned once; see tracer.propagationStats)',
-        this.#baggageLimits.maxItems, this.#baggageLimits.maxBytes);
+      this.#limits.refusedSet();
       return context;
     }
     fields.push({ key: 'value', value: str });
@@ -302,23 +247,6 @@ export class JaegerTracer extends opentracing.Tracer {
     span.logFields(fields);
     this.#metrics.baggageUpdateSuccess.increment();
     return context.withBaggageItem(key, str);
-  }
-
-  // Linear in the items held, which the bound keeps small.
-  #baggageFits(
-    baggage: Readonly<Record<string, string>> | undefined, key: string, value: string,
-  ): boolean {
-    const limits = this.#baggageLimits;
-    let count = 0;
-    let bytes = 0;
-    if (baggage !== undefined) {
-      for (const k in baggage) {
-        if (k === key) continue;
-        count++;
-        bytes += utf8Bytes(k) + utf8Bytes(baggage[k]);
-      }
-    }
-    return count + 1 <= limits.maxItems && bytes + utf8Bytes(key) + utf8Bytes(value) <= limits.maxBytes;
   }
 
   /** Called by JaegerSpan.finish. */
