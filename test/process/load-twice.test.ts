@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FakeAgent } from '../helpers/fake-agent';
-import { REGISTER, ROOT, runFixture } from '../helpers/run-fixture';
+import { FIXTURES, REGISTER, ROOT, runFixture } from '../helpers/run-fixture';
 import { drainAgent } from './env';
 import { tagMap, type DecodedSpan } from '../helpers/thrift-decode';
 
@@ -81,4 +81,53 @@ test('the app requires another copy of register itself, after the preload: one s
   const { spans, stderr } = await oneRequest('load-copy-by-app', ['--preserve-symlinks'], true, { PROC_REQUIRE: COPY_REGISTER });
   assert.equal(stderr, '');
   assertOneServerOneClient(spans);
+});
+
+for (const mode of ['preloaded', 'again'] as const) {
+  test(`express loaded by an app preload before ours (${mode}): one warning naming it, one server span per request`, async () => {
+    const service = `load-before-${mode}`;
+    const options = {
+      env: { ...env(service), PROC_EXPRESS_DIR: path.join(ROOT, 'test/versions/express@4.22.1') },
+      args: mode === 'again' ? ['again'] : [],
+      execArgv: ['-r', path.join(FIXTURES, 'proc-preloaded-first.js')],
+    };
+    const plain = await runFixture('proc-preloaded-app.js', { ...options, preload: false });
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(plain.stdout, '200 {"user":"1"}\n200 {"user":"2"}\n');
+    const r = await runFixture('proc-preloaded-app.js', options);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, plain.stdout);
+    const lines = r.stderr.split('\n').filter((l) => l !== '');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], /^jaeger-auto warn: express was loaded before jaeger-auto/);
+    await drainAgent(agent);
+    const spans = agent.batches.filter((b) => b.batch.process.serviceName === service).flatMap((b) => b.batch.spans);
+    const servers = spans.filter((s) => tagMap(s.tags)['span.kind'] === 'server');
+    const clients = spans.filter((s) => tagMap(s.tags)['span.kind'] === 'client');
+    assert.equal(servers.length, 2, JSON.stringify(spans.map((s) => s.operationName)));
+    assert.equal(clients.length, 2);
+    for (const s of servers) assert.match(s.operationName, /^GET( \/users\/:id)?$/);
+  });
+}
+
+test('two copies of express (one package by two paths): one server span per request, each named by its route', async () => {
+  const service = 'two-express';
+  const dir = path.join(ROOT, 'test/versions/express@4.22.1');
+  const copy = path.join(COPY_DIR, 'express@4.22.1');
+  try {
+    fs.symlinkSync(dir, copy, 'dir');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const options = { env: { ...env(service), PROC_EXPRESS_DIR: dir, PROC_EXPRESS_COPY: copy }, execArgv: ['--preserve-symlinks'] };
+  const plain = await runFixture('proc-two-express.js', { ...options, preload: false });
+  assert.equal(plain.code, 0, plain.stderr);
+  const r = await runFixture('proc-two-express.js', options);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, plain.stdout);
+  assert.equal(r.stderr, '');
+  await drainAgent(agent);
+  const spans = agent.batches.filter((b) => b.batch.process.serviceName === service).flatMap((b) => b.batch.spans);
+  const servers = spans.filter((s) => tagMap(s.tags)['span.kind'] === 'server').map((s) => s.operationName).sort();
+  assert.deepEqual(servers, ['GET /a/:id', 'GET /b/:id']);
 });
