@@ -40,9 +40,7 @@ async function settings(): Promise<Record<string, Record<string, string>>> {
 const FIXTURES: { name: string; fixture: string; args?: () => string[]; code: number; service?: 'postgres'; drop?: RegExp }[] = [
   { name: 'http server and client', fixture: 'proc-one-span.js', code: 0 },
   { name: 'http with malformed trace headers', fixture: 'proc-host-app.js', code: 7 },
-  { name: '100 manual spans', fixture: 'proc-hundred.js', code: 0 },
   { name: 'a throwing http handler', fixture: 'proc-crash.js', args: () => ['handler-throw'], code: 1 },
-  { name: 'an unhandled rejection', fixture: 'proc-crash.js', args: () => ['reject'], code: 1 },
   {
     // ctx lines report the active span, which only exists under the preload: the app's own output.
     name: 'pg errors', fixture: 'pg-app.js', service: 'postgres', code: 0, drop: /^ctx /,
