@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { FakeAgent, FakeCollector } from '../helpers/fake-agent';
-import { REGISTER, ROOT, runFixture, type FixtureOptions, type FixtureResult } from '../helpers/run-fixture';
+import { REGISTER, ROOT, runFixture, startFixture, type FixtureOptions, type FixtureResult } from '../helpers/run-fixture';
 import { tagMap } from '../helpers/thrift-decode';
 import { agentEnv, SERVICE } from './env';
 
@@ -90,3 +90,19 @@ for (const transport of ['udp', 'http'] as const) {
     assert.ok(r.ms < plain.ms + EXTRA_EXIT_MS, `${Math.round(r.ms)} ms traced vs ${Math.round(plain.ms)} ms plain`);
   });
 }
+
+test('SIGTERM with no app handler, spans going to an HTTP collector: delivered, and the process dies of SIGTERM', async (t) => {
+  const collector = await FakeCollector.start();
+  t.after(() => collector.close());
+  const run = startFixture('proc-signal.js', {
+    args: ['plain'], timeoutMs: 10_000,
+    env: { JAEGER_SERVICE_NAME: SERVICE, JAEGER_ENDPOINT: collector.url, JAEGER_REPORTER_FLUSH_INTERVAL: '60000' },
+  });
+  await run.waitForLine(/^ready$/);
+  run.child.kill('SIGTERM');
+  const r = await run.exited;
+  assert.equal(r.signal, 'SIGTERM', `code ${r.code}, stderr ${r.stderr}`);
+  assert.equal(r.stderr, '');
+  // Finished before "ready"; with a 60 s flush interval only the signal flush can have sent it.
+  await collector.waitFor((c) => c.spans.some((s) => s.operationName === 'proc-signal'), 5000, 'proc-signal');
+});
