@@ -6,7 +6,7 @@
 //      top level, e.g. dotenv, is honoured); each process (cluster worker, fork) builds its own;
 //   4. shutdown: flush at beforeExit, bounded flush and re-raise on SIGTERM/SIGINT when the app has
 //      no handler of its own, synchronous hand-off to the UDP socket on 'exit'.
-// Nothing here may throw into the app or change how its process ends. See docs-shutdown.md.
+// Nothing here may throw into the app or change how its process ends. See the README, "Shutdown: what is flushed and what can be lost".
 import { loadEnvConfig, parseEnv, type TracerConfig } from './config/from-env';
 import { log, setLogLevel } from './log';
 import { setAdoptHook, setTracerFactory, getTracer } from './tracer/global';
