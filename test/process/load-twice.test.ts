@@ -26,7 +26,11 @@ before(async () => {
   }
   agent = await FakeAgent.start();
 });
-after(() => agent.close());
+after(async () => {
+  await agent.close();
+  // Removes the links only (rm does not follow them), so no stray copy is left under dist/.
+  fs.rmSync(COPY_DIR, { recursive: true, force: true });
+});
 
 function env(service: string): Record<string, string> {
   return { JAEGER_SERVICE_NAME: service, JAEGER_AGENT_HOST: '127.0.0.1', JAEGER_AGENT_PORT: String(agent.port) };
