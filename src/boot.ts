@@ -6,7 +6,7 @@
 //      top level, e.g. dotenv, is honoured); each process (cluster worker, fork) builds its own;
 //   4. shutdown: flush at beforeExit, bounded flush and re-raise on SIGTERM/SIGINT when the app has
 //      no handler of its own, synchronous hand-off to the UDP socket on 'exit'.
-// Nothing here may throw into the app or change how its process ends. See docs-shutdown.md.
+// Nothing here may throw into the app or change how its process ends. See the README, "Shutdown: what is flushed and what can be lost".
 import { loadEnvConfig, parseEnv, type TracerConfig } from './config/from-env';
 import { log, setLogLevel } from './log';
 import { setAdoptHook, setTracerFactory, getTracer } from './tracer/global';
@@ -25,7 +25,12 @@ type Signal = (typeof SIGNALS)[number];
 let booted = false;
 let hooks: HookHandle | undefined;
 
-/** Runs once per process; never throws. */
+// Shared by every copy of this package in the process (a global install in NODE_OPTIONS plus the
+// app's own, or one package reached by two paths): each copy has its own module state, so a
+// module-level flag alone would let a second copy hook every module again and double every span.
+const BOOTED = Symbol.for('jaeger-auto.booted');
+
+/** Runs once per process, whichever copy of the package comes first; never throws. */
 export function boot(): void {
   if (booted) return;
   booted = true;
@@ -35,6 +40,13 @@ export function boot(): void {
     const early = parseEnv(process.env, () => {});
     if (early.disabled) return; // no hook, no tracer, no socket, no timer
     setLogLevel(early.logLevel);
+    const holder = process as unknown as Record<symbol, string | undefined>;
+    const first = holder[BOOTED];
+    if (first !== undefined) {
+      log.debug('another copy of jaeger-auto (%s) is already active; this one (%s) stays inactive', first, __dirname);
+      return;
+    }
+    Object.defineProperty(holder, BOOTED, { value: __dirname, enumerable: false });
     // Required here, not at the top: loading worker_threads alone costs ~1.4 ms, too much for JAEGER_DISABLED.
     const { isMainThread, threadId } = require('node:worker_threads') as typeof import('node:worker_threads');
     if (!isMainThread) {

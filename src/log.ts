@@ -31,9 +31,32 @@ export function isLogEnabled(level: LogLevel): boolean {
 function write(level: Exclude<LogLevel, 'silent'>, msg: string, args: unknown[]): void {
   if (RANK[level] > threshold) return;
   try {
-    process.stderr.write(`jaeger-auto ${level}: ${format(msg, ...args)}\n`);
+    writeStderr(`jaeger-auto ${level}: ${format(msg, ...args)}\n`);
   } catch {
     // stderr closed or unwritable: diagnostics are not worth breaking the app for.
+  }
+}
+
+function ignore(): void {}
+
+/**
+ * Writes to stderr without ever raising an error event nobody handles. A pipe whose reader went
+ * away fails the write with EPIPE, asynchronously, as an 'error' event; unhandled, that is an
+ * uncaught exception that would end the app because of our diagnostics. Like Node's console, we
+ * listen for the error only around our own write (synchronous failures) and, when the write's
+ * callback reports one, until it has been emitted. The app's own listeners are left alone.
+ */
+function writeStderr(line: string): void {
+  const stream = process.stderr;
+  const guarded = stream.listenerCount('error') === 0;
+  if (guarded) stream.once('error', ignore);
+  try {
+    stream.write(line, (err) => {
+      // The callback runs before the stream emits the error.
+      if (err && stream.listenerCount('error') === 0) stream.once('error', ignore);
+    });
+  } finally {
+    if (guarded) stream.removeListener('error', ignore);
   }
 }
 

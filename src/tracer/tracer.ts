@@ -265,13 +265,23 @@ export class JaegerTracer extends opentracing.Tracer {
   /** Called by JaegerSpan.finish. */
   reportSpan(span: JaegerSpan): void {
     this.#metrics.spansFinished.increment();
-    if (this.#closing !== undefined || !span.spanContext.isSampled) return;
-    this.#reporter.report(span);
+    if (!span.spanContext.isSampled) return;
+    // After close() a reporter that keeps accounts (stats()) is still told, so that it counts the
+    // span as dropped at 'shutdown' and `finished = sent + dropped + queued` holds; any other
+    // reporter (in-memory, the user's own) no longer hears of it.
+    if (this.#closing !== undefined && typeof (this.#reporter as { stats?: unknown }).stats !== 'function') return;
+    try {
+      this.#reporter.report(span);
+    } catch (err) {
+      // A user-supplied reporter must not break the app's span.finish().
+      this.#warnOnce('reporter-threw', 'the span reporter threw, span lost: %s', (err as Error)?.message ?? err);
+    }
   }
 
   /**
    * Flushes every queued span, stops the sampler's and reporter's timers and closes sockets.
-   * Spans finished afterwards are dropped silently. Safe to call more than once.
+   * Spans finished afterwards are not sent (a reporter with stats() counts them as 'shutdown').
+   * Safe to call more than once: every call returns the same promise.
    */
   close(callback?: (err?: Error) => void): Promise<void> {
     if (this.#closing === undefined) {

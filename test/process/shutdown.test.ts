@@ -150,5 +150,5 @@ test('process.exit() before the first batch went out: exit code and output uncha
   assert.equal(r.code, 4, r.stderr);
   assert.equal(r.stdout, baseline.stdout);
   assert.equal(r.stderr, '');
-  // The span is lost here (the socket was never opened); docs-shutdown.md says so.
+  // The span is lost here (the socket was never opened); the README's Shutdown section says so.
 });
