@@ -91,6 +91,8 @@ export class HttpSender extends BatchingSender {
   #retryAt = 0;
   #lastError: Error | undefined;
   #released = false;
+  /** flush() callers waiting for every batch to have been tried once (see flush). */
+  readonly #flushWaiters = new Set<() => void>();
 
   constructor(options: HttpSenderOptions) {
     let url: URL;
@@ -151,6 +153,34 @@ export class HttpSender extends BatchingSender {
     this.#agent = new transport.Agent({
       keepAlive: true, maxSockets: MAX_IN_FLIGHT, maxFreeSockets: MAX_IN_FLIGHT, timeout: IDLE_SOCKET_TIMEOUT_MS,
     });
+  }
+
+  /**
+   * Sends what is buffered and resolves once every batch was sent or has failed an attempt and
+   * waits for its retry: a collector that is down must not hold an app's `await flush()` for the
+   * whole backoff (the retry timers are unref'd, so a script awaiting that would silently end).
+   */
+  override flush(): Promise<void> {
+    const all = super.flush();
+    if (this.#active === 0 && this.#outbox.length === 0) return all;
+    if (this.#tried()) return Promise.resolve(); // already parked behind a retry delay
+    return new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (!this.#tried()) return;
+        this.#flushWaiters.delete(check);
+        resolve();
+      };
+      this.#flushWaiters.add(check);
+      all.then(() => {
+        this.#flushWaiters.delete(check);
+        resolve();
+      });
+    });
+  }
+
+  /** Nothing on the wire, and what waits is parked behind the retry timer (or nothing waits). */
+  #tried(): boolean {
+    return this.#active === 0 && (this.#outbox.length === 0 || this.#retryTimer !== undefined);
   }
 
   /** Requests on the wire now (never more than two). */
@@ -228,6 +258,7 @@ export class HttpSender extends BatchingSender {
       job.done(error);
     }
     this.#pump();
+    for (const check of [...this.#flushWaiters]) check();
   }
 
   #scheduleRetry(retryAfterMs: number | undefined): void {

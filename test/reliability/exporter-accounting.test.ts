@@ -96,9 +96,8 @@ test('spans that reach a closed reporter are counted as shutdown, silently', asy
   await Promise.all([tracer.close(), tracer.close()]);
   await assert.doesNotReject(tracer.close());
   const span = tracer.startSpan('late');
-  span.finish();
-  reporter.report(span);
-  reporter.report(span);
+  span.finish(); // handed to the closed reporter by the tracer
+  reporter.report(span); // and straight to it
   const s = check();
   assert.equal(s.dropped.shutdown, 2);
   assert.deepEqual(logger.lines.filter((l) => l.startsWith('warn:')), [], 'no warning at shutdown');

@@ -193,10 +193,25 @@ test('close(): twice is fine; spans reported afterwards are counted as shutdown'
   await Promise.all([tracer.close(), tracer.close()]);
   await reporter.close();
   const span = tracer.startSpan('late');
-  span.finish();
-  // The tracer itself stops before the reporter today; the reporter counts what still reaches it.
-  (reporter as RemoteReporter).report(span);
+  span.finish(); // the tracer still hands it to the closed reporter, which counts it
   const stats = check('after close');
   assert.equal(stats.sent, 4);
   assert.equal(stats.dropped.shutdown, 1);
+});
+
+test('flush() against a refusing collector settles once the batch has been tried, leaving it queued for the retry', async () => {
+  const collector = await startCollector();
+  await collector.refuse();
+  // A long backoff: if flush() waited for the retry, it would not settle within the test's life.
+  const sender = httpSender(collector, { retryBaseMs: 60_000, retryMaxMs: 60_000 });
+  const { tracer, check } = exporterTracer(sender, { flushIntervalMs: 60_000 });
+  finishSpans(tracer, 3);
+  await tracer.reporter.flush();
+  const stats = check('after flush');
+  assert.equal(stats.queued, 3, 'kept for the retry, not dropped');
+  assert.equal(sender.activeRequests, 0);
+  assert.equal(sender.waitingBatches, 1);
+  await tracer.reporter.flush(); // parked behind the retry delay: settles at once
+  await tracer.close();
+  assert.equal(check('after close').dropped.shutdown, 3);
 });
