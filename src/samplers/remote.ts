@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { performance } from 'node:perf_hooks';
 import type { Sampler, SamplingDecision } from './sampler';
 import { ProbabilisticSampler } from './probabilistic';
 import { DEFAULT_MAX_OPERATIONS } from './per-operation';
@@ -20,6 +21,10 @@ export interface RemoteSamplerOptions {
   initialSampler?: Sampler;
   /** Cap for per-operation strategies. Default 2000. */
   maxOperations?: number;
+  /** Deadline for a whole poll (connect, answer and body). Default 5000, never above refreshIntervalMs. */
+  requestTimeoutMs?: number;
+  /** Milliseconds from a monotonic clock, for rate-limiting warnings; injectable for tests. */
+  now?: () => number;
   metrics?: Metrics;
   logger?: Logger;
   /** Called after every poll, successful or not; for tests and diagnostics. */
@@ -31,13 +36,18 @@ export const DEFAULT_REFRESH_INTERVAL_MS = 60_000;
 /** Jaeger's own default strategy. */
 export const DEFAULT_INITIAL_SAMPLING_RATE = 0.001;
 
-const REQUEST_TIMEOUT_MS = 5_000;
-// A per-operation answer for 2,000 operations is about 200 kB; anything far larger is not a strategy.
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+// A per-operation answer for 2,000 operations is about 200 kB; anything far larger is not a
+// strategy, and reading it would only cost memory.
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** A kind of failure is warned about at most this often; repeats in between go to debug. */
+export const WARN_INTERVAL_MS = 60_000;
 // setTimeout fires at once for delays beyond a signed 32-bit number of milliseconds.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-type FailureKind = 'url' | 'query' | 'parse' | 'update';
+type FailureKind = 'url' | 'query' | 'parse' | 'update' | 'operations';
+
+const positive = (v: unknown): v is number => typeof v === 'number' && v > 0;
 
 function queryUrl(base: string, serviceName: string): URL {
   const url = new URL(base);
@@ -57,14 +67,19 @@ export class RemoteSampler implements Sampler {
   readonly type = SAMPLER_TYPE_REMOTE;
   readonly serviceName: string;
   readonly refreshIntervalMs: number;
+  /** Deadline for one poll; never longer than refreshIntervalMs, so a hung manager cannot stack polls. */
+  readonly requestTimeoutMs: number;
   readonly #url: URL | undefined;
   readonly #agent: http.Agent | undefined;
   readonly #maxOperations: number;
   readonly #metrics: Metrics;
   readonly #logger: Logger;
   readonly #onUpdate: ((sampler: RemoteSampler) => void) | undefined;
+  readonly #now: () => number;
   /** Failure kinds already warned about since the last good poll: one warning per outage, not per poll. */
   readonly #warned = new Set<FailureKind>();
+  /** When each kind was last warned about: a manager flapping between good and bad stays quiet too. */
+  readonly #warnedAt = new Map<FailureKind, number>();
   #sampler: Sampler;
   #timer: NodeJS.Timeout | undefined;
   #inFlight: Promise<void> | undefined;
@@ -74,8 +89,10 @@ export class RemoteSampler implements Sampler {
   constructor(options: RemoteSamplerOptions) {
     this.serviceName = String(options.serviceName);
     const interval = options.refreshIntervalMs;
-    this.refreshIntervalMs =
-      typeof interval === 'number' && interval > 0 ? Math.min(interval, MAX_TIMER_MS) : DEFAULT_REFRESH_INTERVAL_MS;
+    this.refreshIntervalMs = positive(interval) ? Math.min(interval, MAX_TIMER_MS) : DEFAULT_REFRESH_INTERVAL_MS;
+    const timeout = options.requestTimeoutMs;
+    this.requestTimeoutMs = Math.min(positive(timeout) ? timeout : DEFAULT_REQUEST_TIMEOUT_MS, this.refreshIntervalMs);
+    this.#now = options.now ?? (() => performance.now());
     this.#sampler = options.initialSampler ?? new ProbabilisticSampler(DEFAULT_INITIAL_SAMPLING_RATE);
     this.#maxOperations = options.maxOperations ?? DEFAULT_MAX_OPERATIONS;
     this.#metrics = options.metrics ?? new Metrics();
@@ -116,13 +133,21 @@ export class RemoteSampler implements Sampler {
    */
   refresh(): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    this.#inFlight ??= new Promise<void>((resolve) => {
+    if (this.#inFlight !== undefined) return this.#inFlight;
+    // A poll can end synchronously (no URL, a throwing http.get), inside the executor: then the
+    // slot must stay empty, or a settled promise would sit in it and every later refresh would
+    // return that promise without polling.
+    let ended = false;
+    let poll: Promise<void> | undefined = undefined;
+    poll = new Promise<void>((resolve) =>
       this.#poll(() => {
-        this.#inFlight = undefined;
+        ended = true;
+        if (this.#inFlight === poll) this.#inFlight = undefined;
         resolve();
-      });
-    });
-    return this.#inFlight;
+      }),
+    );
+    if (!ended) this.#inFlight = poll;
+    return poll;
   }
 
   /** Stops polling, aborts a poll in flight and closes the current sampler. Idempotent. */
@@ -150,11 +175,16 @@ export class RemoteSampler implements Sampler {
     const url = this.#url;
     let settled = false;
     let request: http.ClientRequest | undefined;
-    // Every path ends here exactly once; after close() the outcome is dropped unrecorded.
+    let deadline: NodeJS.Timeout | undefined;
+    // Every path ends here exactly once; after close() the outcome is dropped unrecorded. The
+    // request is destroyed whatever the outcome: an error status whose body never ends would
+    // otherwise hold the agent's one socket and queue every later poll behind it.
     const finish = (outcome?: () => void): void => {
       if (settled) return;
       settled = true;
       this.#cancel = undefined;
+      if (deadline !== undefined) clearTimeout(deadline);
+      request?.destroy();
       if (!this.#closed) {
         this.#guard(outcome);
         this.#guard(this.#onUpdate === undefined ? undefined : () => this.#onUpdate?.(this));
@@ -166,24 +196,21 @@ export class RemoteSampler implements Sampler {
         'remote sampler: cannot query %s (%s); keeping the current sampler', url?.href, reason);
     // The bad URL was warned about at construction; each poll only counts.
     if (url === undefined) return finish(() => this.#metrics.samplerQueryFailure.increment());
-    this.#cancel = () => {
-      request?.destroy();
-      finish();
-    };
+    this.#cancel = () => finish();
+    const timeoutMs = this.requestTimeoutMs;
     try {
       const get = url.protocol === 'https:' ? https.get : http.get;
       request = runUntraced(() =>
-        get(url, { agent: this.#agent, timeout: REQUEST_TIMEOUT_MS }, (res) => {
-          if (res.statusCode !== 200) {
-            res.resume();
-            return finish(queryFailed(`HTTP ${res.statusCode ?? '?'}`));
-          }
+        get(url, { agent: this.#agent }, (res) => {
+          if (res.statusCode !== 200) return finish(queryFailed(`HTTP ${res.statusCode ?? '?'}`));
+          const tooLong = `answer longer than ${MAX_BODY_BYTES} bytes`;
+          if (Number(res.headers['content-length']) > MAX_BODY_BYTES) return finish(queryFailed(tooLong));
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (chunk: Buffer) => {
             size += chunk.length;
             if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-            else res.destroy(new Error(`answer longer than ${MAX_BODY_BYTES} bytes`));
+            else finish(queryFailed(tooLong));
           });
           res.on('end', () => finish(() => this.#apply(Buffer.concat(chunks).toString('utf8'))));
           res.on('error', (err) => finish(queryFailed(err.message)));
@@ -191,8 +218,11 @@ export class RemoteSampler implements Sampler {
         }),
       );
       request.on('socket', (socket) => socket.unref());
-      request.on('timeout', () => request?.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
       request.on('error', (err) => finish(queryFailed(err.message)));
+      // One deadline for the whole exchange: a socket idle timeout alone never fires for a manager
+      // that trickles a byte at a time, nor while a lookup or connect hangs.
+      deadline = setTimeout(() => finish(queryFailed(`no complete answer within ${timeoutMs} ms`)), timeoutMs);
+      deadline.unref();
     } catch (err) {
       finish(queryFailed(err instanceof Error ? err.message : err));
     }
@@ -213,6 +243,11 @@ export class RemoteSampler implements Sampler {
       return this.#fail('update', this.#metrics.samplerUpdateFailure,
         'remote sampler: cannot apply the strategy from %s (%s); keeping the current sampler', this.#url?.href, problem);
     }
+    const listed = strategy.kind === 'peroperation' ? strategy.operationSampling.perOperationStrategies.length : 0;
+    if (listed > this.#maxOperations) {
+      this.#warnFailure('operations', 'remote sampler: the strategy from %s lists %d operations; the first %d get '
+        + 'their own sampler and the default decides for the rest', this.#url?.href, listed, this.#maxOperations);
+    }
     const previous = this.#sampler;
     let next: ReturnType<typeof applyStrategy>;
     try {
@@ -230,7 +265,8 @@ export class RemoteSampler implements Sampler {
       this.#metrics.samplerUpdated.increment();
       this.#logger.debug('remote sampler: now sampling with %s strategy %j', strategy.kind, strategy);
     }
-    this.#warned.clear();
+    // A good answer ends the outage; an over-long operation list is no outage and is told once.
+    for (const kind of this.#warned) if (kind !== 'operations') this.#warned.delete(kind);
   }
 
   #fail(kind: FailureKind, counter: Counter, msg: string, ...args: unknown[]): void {
@@ -238,10 +274,19 @@ export class RemoteSampler implements Sampler {
     this.#warnFailure(kind, msg, ...args);
   }
 
+  /**
+   * Warns once per outage and at most once per WARN_INTERVAL_MS per kind. A warning held back by
+   * the interval leaves the outage unmarked, so one that outlasts the interval is still warned about.
+   */
   #warnFailure(kind: FailureKind, msg: string, ...args: unknown[]): void {
-    const first = !this.#warned.has(kind);
-    this.#warned.add(kind);
-    this.#guard(() => (first ? this.#logger.warn(msg, ...args) : this.#logger.debug(msg, ...args)));
+    const now = this.#now();
+    const last = this.#warnedAt.get(kind);
+    const loud = !this.#warned.has(kind) && (last === undefined || now - last >= WARN_INTERVAL_MS);
+    if (loud) {
+      this.#warned.add(kind);
+      this.#warnedAt.set(kind, now);
+    }
+    this.#guard(() => (loud ? this.#logger.warn(msg, ...args) : this.#logger.debug(msg, ...args)));
   }
 
   /** Runs `fn` from a socket or timer callback, where a throw would crash the application. */
