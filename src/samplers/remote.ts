@@ -134,9 +134,8 @@ export class RemoteSampler implements Sampler {
   refresh(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     if (this.#inFlight !== undefined) return this.#inFlight;
-    // A poll can end synchronously (no URL, a throwing http.get), inside the executor: then the
-    // slot must stay empty, or a settled promise would sit in it and every later refresh would
-    // return that promise without polling.
+    // A poll can end synchronously (no URL, a throwing http.get): then the slot stays empty, or a
+    // settled promise would sit in it and every later refresh would return it without polling.
     let ended = false;
     let poll: Promise<void> | undefined = undefined;
     poll = new Promise<void>((resolve) =>
@@ -244,10 +243,8 @@ export class RemoteSampler implements Sampler {
         'remote sampler: cannot apply the strategy from %s (%s); keeping the current sampler', this.#url?.href, problem);
     }
     const listed = strategy.kind === 'peroperation' ? strategy.operationSampling.perOperationStrategies.length : 0;
-    if (listed > this.#maxOperations) {
-      this.#warnFailure('operations', 'remote sampler: the strategy from %s lists %d operations; the first %d get '
-        + 'their own sampler and the default decides for the rest', this.#url?.href, listed, this.#maxOperations);
-    }
+    if (listed > this.#maxOperations) this.#warnFailure('operations', 'remote sampler: the strategy from %s lists %d '
+      + 'operations; the first %d get a sampler, the default decides the rest', this.#url?.href, listed, this.#maxOperations);
     const previous = this.#sampler;
     let next: ReturnType<typeof applyStrategy>;
     try {
@@ -274,10 +271,8 @@ export class RemoteSampler implements Sampler {
     this.#warnFailure(kind, msg, ...args);
   }
 
-  /**
-   * Warns once per outage and at most once per WARN_INTERVAL_MS per kind. A warning held back by
-   * the interval leaves the outage unmarked, so one that outlasts the interval is still warned about.
-   */
+  // Once per outage and at most once per WARN_INTERVAL_MS per kind. A warning held back by the
+  // interval leaves the outage unmarked, so one that outlasts the interval is still warned about.
   #warnFailure(kind: FailureKind, msg: string, ...args: unknown[]): void {
     const now = this.#now();
     const last = this.#warnedAt.get(kind);
