@@ -18,6 +18,11 @@ export interface OperationSamplingStrategy {
 
 /** The reference clients' cap on the number of operations given their own sampler. */
 export const DEFAULT_MAX_OPERATIONS = 2000;
+/**
+ * Longer names seen at run time get no sampler of their own: the map keeps its keys alive, and
+ * 2,000 names of a megabyte each (a URL or a query as the span name) would hold 2 GB.
+ */
+export const MAX_OPERATION_NAME_LENGTH = 512;
 
 /**
  * One GuaranteedThroughputSampler per operation name: the strategy's rate for listed operations,
@@ -58,7 +63,10 @@ export class PerOperationSampler implements Sampler {
   sample(operationName: string): SamplingDecision {
     let sampler = this.#byOperation.get(operationName);
     if (sampler === undefined) {
-      if (this.#byOperation.size >= this.maxOperations) return this.#defaultSampler.sample(operationName);
+      const full = this.#byOperation.size >= this.maxOperations;
+      if (full || typeof operationName !== 'string' || operationName.length > MAX_OPERATION_NAME_LENGTH) {
+        return this.#defaultSampler.sample(operationName);
+      }
       sampler = this.#create(this.#defaultSampler.samplingRate);
       this.#byOperation.set(operationName, sampler);
     }

@@ -33,6 +33,7 @@ export interface RemoteSamplerOptions {
 
 export const DEFAULT_SAMPLING_URL = 'http://localhost:5778/sampling';
 export const DEFAULT_REFRESH_INTERVAL_MS = 60_000;
+export const MIN_REFRESH_INTERVAL_MS = 100;
 /** Jaeger's own default strategy. */
 export const DEFAULT_INITIAL_SAMPLING_RATE = 0.001;
 
@@ -60,8 +61,7 @@ function queryUrl(base: string, serviceName: string): URL {
  * Asks a Jaeger sampling manager (the agent's /sampling or the collector's /api/sampling) for this
  * service's strategy, now and every `refreshIntervalMs`, and samples with it. Until an answer
  * arrives, and whenever the manager is unreachable or answers nonsense, the current sampler stays.
- * Decisions carry the tags of whichever sampler is current. Never throws; timers and sockets do
- * not keep the process alive.
+ * Never throws; one poll at a time, each bounded in time and size; nothing keeps the process alive.
  */
 export class RemoteSampler implements Sampler {
   readonly type = SAMPLER_TYPE_REMOTE;
@@ -76,9 +76,9 @@ export class RemoteSampler implements Sampler {
   readonly #logger: Logger;
   readonly #onUpdate: ((sampler: RemoteSampler) => void) | undefined;
   readonly #now: () => number;
-  /** Failure kinds already warned about since the last good poll: one warning per outage, not per poll. */
+  // Kinds warned about since the last good poll (one warning per outage), and when each last was
+  // (a manager flapping between good and bad stays quiet too).
   readonly #warned = new Set<FailureKind>();
-  /** When each kind was last warned about: a manager flapping between good and bad stays quiet too. */
   readonly #warnedAt = new Map<FailureKind, number>();
   #sampler: Sampler;
   #timer: NodeJS.Timeout | undefined;
@@ -88,15 +88,19 @@ export class RemoteSampler implements Sampler {
 
   constructor(options: RemoteSamplerOptions) {
     this.serviceName = String(options.serviceName);
+    this.#logger = options.logger ?? log;
     const interval = options.refreshIntervalMs;
-    this.refreshIntervalMs = positive(interval) ? Math.min(interval, MAX_TIMER_MS) : DEFAULT_REFRESH_INTERVAL_MS;
+    // The floor keeps a typo (1 for 1 s) from polling the manager in a tight loop.
+    this.refreshIntervalMs = positive(interval)
+      ? Math.min(Math.max(interval, MIN_REFRESH_INTERVAL_MS), MAX_TIMER_MS) : DEFAULT_REFRESH_INTERVAL_MS;
+    if (positive(interval) && interval < MIN_REFRESH_INTERVAL_MS) this.#guard(() => this.#logger.warn(
+      'remote sampler: refresh interval %d ms is too short; polling every %d ms', interval, MIN_REFRESH_INTERVAL_MS));
     const timeout = options.requestTimeoutMs;
     this.requestTimeoutMs = Math.min(positive(timeout) ? timeout : DEFAULT_REQUEST_TIMEOUT_MS, this.refreshIntervalMs);
     this.#now = options.now ?? (() => performance.now());
     this.#sampler = options.initialSampler ?? new ProbabilisticSampler(DEFAULT_INITIAL_SAMPLING_RATE);
     this.#maxOperations = options.maxOperations ?? DEFAULT_MAX_OPERATIONS;
     this.#metrics = options.metrics ?? new Metrics();
-    this.#logger = options.logger ?? log;
     this.#onUpdate = options.onUpdate;
     const base = options.samplingUrl ?? DEFAULT_SAMPLING_URL;
     try {

@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   MAX_BODY_BYTES,
+  MIN_REFRESH_INTERVAL_MS,
   RemoteSampler,
   type RemoteSamplerOptions,
 } from '../../src/samplers/remote';
 import { ConstSampler } from '../../src/samplers/const';
 import { ProbabilisticSampler } from '../../src/samplers/probabilistic';
-import { PerOperationSampler } from '../../src/samplers/per-operation';
+import { MAX_OPERATION_NAME_LENGTH, PerOperationSampler } from '../../src/samplers/per-operation';
 import { countingMetrics, fakeClock, tagsOf } from '../helpers/sampling-fakes';
 import { startSamplingServer, type Answer, type SamplingServer } from '../helpers/sampling-server';
 import { recordingLogger } from '../helpers/tracer';
@@ -195,6 +196,15 @@ describe('RemoteSampler against a hostile sampling manager', () => {
     assert.equal(short.requestTimeoutMs, 1000, 'the deadline never exceeds the refresh interval');
   });
 
+  test('a refresh interval of 1 ms (a typo for seconds) polls every 100 ms, with one warning', () => {
+    const logger = recordingLogger();
+    const sampler = new RemoteSampler({ serviceName: 's', samplingUrl: 'http://127.0.0.1:9/', refreshIntervalMs: 1, logger });
+    sampler.close();
+    assert.equal(sampler.refreshIntervalMs, MIN_REFRESH_INTERVAL_MS);
+    assert.equal(sampler.requestTimeoutMs, MIN_REFRESH_INTERVAL_MS);
+    assert.equal(logger.lines.filter((l) => l.startsWith('warn:') && /refresh interval/.test(l)).length, 1);
+  });
+
   test('a manager that trickles its answer a byte at a time is cut off at the deadline too', { timeout: 20_000 }, async () => {
     mock.timers.enable({ apis: ['setTimeout'] });
     const { server, sampler, good, failures } = await withGoodStrategy();
@@ -320,6 +330,19 @@ describe('PerOperationSampler bounds', () => {
     assert.equal(sampler.operationCount, 100, 'operations once listed stay, at the default rate');
     assert.equal(tagsOf(sampler.sample('op-50'))['sampler.param'], 0);
     assert.equal(tagsOf(sampler.sample('op-5'))['sampler.param'], 1);
+  });
+
+  test('names longer than 512 characters are decided by the default and not kept', () => {
+    const sampler = new PerOperationSampler({ ...strategy(0), defaultSamplingProbability: 1 });
+    const megabyte = 'x'.repeat(1024 * 1024);
+    for (let i = 0; i < 2_000; i++) {
+      assert.equal(sampler.sample(`${i}${megabyte}`).sampled, true, 'still sampled at the default rate');
+    }
+    assert.equal(sampler.operationCount, 0, 'no megabyte-long key is held');
+    sampler.sample('x'.repeat(MAX_OPERATION_NAME_LENGTH));
+    assert.equal(sampler.operationCount, 1, 'a name at the limit has its own sampler');
+    sampler.sample(undefined as unknown as string); // from JavaScript callers that pass anything
+    assert.equal(sampler.operationCount, 1);
   });
 
   test('a cap of 0 remembers nothing', () => {
