@@ -1,13 +1,14 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { performance } from 'node:perf_hooks';
+import { boundedGet } from './bounded-get';
 import type { Sampler, SamplingDecision } from './sampler';
 import { ProbabilisticSampler } from './probabilistic';
 import { DEFAULT_MAX_OPERATIONS } from './per-operation';
 import { applyStrategy, parseStrategy, strategyProblem, type SamplingStrategy } from './strategy';
 import { Metrics, type Counter } from '../metrics/metrics';
 import { log, type Logger } from '../log';
-import { runUntraced } from '../context/suppress';
+import { runInScope, type Scope } from '../context/scope-manager';
 import { SAMPLER_TYPE_REMOTE } from '../tracer/constants';
 
 export interface RemoteSamplerOptions {
@@ -49,6 +50,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 type FailureKind = 'url' | 'query' | 'parse' | 'update' | 'operations';
 
 const positive = (v: unknown): v is number => typeof v === 'number' && v > 0;
+// Polls run in a scope of their own: a tracer created lazily inside a request would otherwise chain
+// that request's span through every later timer and socket callback, for the life of the process.
+const POLL_SCOPE: Scope = Object.freeze({ untraced: true as const });
 
 function queryUrl(base: string, serviceName: string): URL {
   const url = new URL(base);
@@ -114,7 +118,7 @@ export class RemoteSampler implements Sampler {
       return;
     }
     // The first poll comes right after the caller's synchronous code, then every refreshIntervalMs.
-    this.#schedule(0);
+    runInScope(POLL_SCOPE, () => this.#schedule(0));
   }
 
   /** The sampler deciding now: the initial one until a strategy has been applied. */
@@ -142,13 +146,13 @@ export class RemoteSampler implements Sampler {
     // settled promise would sit in it and every later refresh would return it without polling.
     let ended = false;
     let poll: Promise<void> | undefined = undefined;
-    poll = new Promise<void>((resolve) =>
+    poll = new Promise<void>((resolve) => runInScope(POLL_SCOPE, () =>
       this.#poll(() => {
         ended = true;
         if (this.#inFlight === poll) this.#inFlight = undefined;
         resolve();
       }),
-    );
+    ));
     if (!ended) this.#inFlight = poll;
     return poll;
   }
@@ -176,59 +180,29 @@ export class RemoteSampler implements Sampler {
 
   #poll(done: () => void): void {
     const url = this.#url;
-    let settled = false;
-    let request: http.ClientRequest | undefined;
-    let deadline: NodeJS.Timeout | undefined;
-    // Every path ends here exactly once; after close() the outcome is dropped unrecorded. The
-    // request is destroyed whatever the outcome: an error status whose body never ends would
-    // otherwise hold the agent's one socket and queue every later poll behind it.
+    let over = false;
+    // Every path ends here exactly once; after close() the outcome is dropped unrecorded.
     const finish = (outcome?: () => void): void => {
-      if (settled) return;
-      settled = true;
+      if (over) return;
+      over = true;
       this.#cancel = undefined;
-      if (deadline !== undefined) clearTimeout(deadline);
-      request?.destroy();
       if (!this.#closed) {
         this.#guard(outcome);
         this.#guard(this.#onUpdate === undefined ? undefined : () => this.#onUpdate?.(this));
       }
       done();
     };
-    const queryFailed = (reason: unknown) => () =>
-      this.#fail('query', this.#metrics.samplerQueryFailure,
-        'remote sampler: cannot query %s (%s); keeping the current sampler', url?.href, reason);
     // The bad URL was warned about at construction; each poll only counts.
     if (url === undefined) return finish(() => this.#metrics.samplerQueryFailure.increment());
-    this.#cancel = () => finish();
-    const timeoutMs = this.requestTimeoutMs;
-    try {
-      const get = url.protocol === 'https:' ? https.get : http.get;
-      request = runUntraced(() =>
-        get(url, { agent: this.#agent }, (res) => {
-          if (res.statusCode !== 200) return finish(queryFailed(`HTTP ${res.statusCode ?? '?'}`));
-          const tooLong = `answer longer than ${MAX_BODY_BYTES} bytes`;
-          if (Number(res.headers['content-length']) > MAX_BODY_BYTES) return finish(queryFailed(tooLong));
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-            else finish(queryFailed(tooLong));
-          });
-          res.on('end', () => finish(() => this.#apply(Buffer.concat(chunks).toString('utf8'))));
-          res.on('error', (err) => finish(queryFailed(err.message)));
-          res.on('close', () => finish(queryFailed('connection closed before the answer ended')));
-        }),
-      );
-      request.on('socket', (socket) => socket.unref());
-      request.on('error', (err) => finish(queryFailed(err.message)));
-      // One deadline for the whole exchange: a socket idle timeout alone never fires for a manager
-      // that trickles a byte at a time, nor while a lookup or connect hangs.
-      deadline = setTimeout(() => finish(queryFailed(`no complete answer within ${timeoutMs} ms`)), timeoutMs);
-      deadline.unref();
-    } catch (err) {
-      finish(queryFailed(err instanceof Error ? err.message : err));
-    }
+    const options = { agent: this.#agent, timeoutMs: this.requestTimeoutMs, maxBytes: MAX_BODY_BYTES };
+    const cancel = boundedGet(url, options, (result) =>
+      finish(() => result.ok ? this.#apply(result.body) : this.#fail('query', this.#metrics.samplerQueryFailure,
+        'remote sampler: cannot query %s (%s); keeping the current sampler', url.href, result.reason)));
+    // close() ends the request; the pending refresh resolves with nothing recorded.
+    if (!over) this.#cancel = () => {
+      cancel();
+      finish();
+    };
   }
 
   #apply(body: string): void {

@@ -1,5 +1,7 @@
 import { after, afterEach, describe, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as opentracing from 'opentracing';
+import { activate, activeSpan } from '../../src/context/scope-manager';
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   MAX_BODY_BYTES,
@@ -349,5 +351,35 @@ describe('PerOperationSampler bounds', () => {
     const sampler = new PerOperationSampler(strategy(10), 0);
     sampler.sample('a');
     assert.equal(sampler.operationCount, 0);
+  });
+});
+
+describe('RemoteSampler context', () => {
+  test('a sampler created, or refreshed, inside a request never carries its span into the polls', async () => {
+    const server = await startSamplingServer();
+    server.answerJson(probabilistic(0.5));
+    const request = new opentracing.Span();
+    const seen: unknown[] = [];
+    let polled!: () => void;
+    let next = new Promise<void>((resolve) => (polled = resolve));
+    const sampler = activate(request, () => new RemoteSampler({
+      serviceName: 's',
+      samplingUrl: server.url,
+      logger: recordingLogger(),
+      onUpdate: () => {
+        seen.push(activeSpan());
+        polled();
+      },
+    }));
+    try {
+      await next; // the automatic first poll, scheduled from inside the request
+      next = new Promise<void>((resolve) => (polled = resolve));
+      await activate(request, () => sampler.refresh());
+      await next;
+      assert.deepEqual(seen, [null, null]);
+    } finally {
+      sampler.close();
+      await server.close();
+    }
   });
 });
