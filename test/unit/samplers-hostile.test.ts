@@ -140,10 +140,12 @@ describe('RemoteSampler against a hostile sampling manager', () => {
     }
   });
 
-  test(`a 10 MB answer is cut off at ${MAX_BODY_BYTES} bytes and never applied`, async () => {
+  test(`a 10 MB answer, or 64 MB, is cut off at ${MAX_BODY_BYTES} bytes and never applied`, async () => {
     const { server, sampler, good, failures, warnings } = await withGoodStrategy();
+    // 64 MB: more than loopback socket buffers can take in, so the server's count shows the abort.
+    const huge = 64 * 1024 * 1024;
     try {
-      server.answer(paddedStrategy(10 * 1024 * 1024));
+      server.answer(paddedStrategy(huge));
       await sampler.refresh();
       const streamed = server.exchanges[1];
       await streamed.closed;
@@ -151,8 +153,8 @@ describe('RemoteSampler against a hostile sampling manager', () => {
       assert.equal(sampler.currentSampler, good);
       assert.equal(warnings(new RegExp(`longer than ${MAX_BODY_BYTES} bytes`)).length, 1);
       assert.equal(streamed.completed, false, 'the client hung up before the end');
-      // What the server got out is what the client read plus the sockets' buffers, far below 10 MB.
-      assert.ok(streamed.bytesWritten < 8 * 1024 * 1024, `server wrote ${streamed.bytesWritten} bytes`);
+      // What the server got out is what the client read plus the sockets' buffers (about 4 MB here).
+      assert.ok(streamed.bytesWritten < huge / 2, `server wrote ${streamed.bytesWritten} bytes`);
 
       // A declared length over the cap is refused before any of the body is read.
       server.answer(paddedStrategy(10 * 1024 * 1024, true));
