@@ -1,8 +1,9 @@
-import { after, describe, test } from 'node:test';
+import { after, describe, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
+import { setImmediate as immediate } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { RemoteSampler, type RemoteSamplerOptions } from '../../src/samplers/remote';
 import { ConstSampler } from '../../src/samplers/const';
@@ -149,16 +150,24 @@ describe('RemoteSampler', () => {
   });
 
   test('polls on its own every refreshIntervalMs and stops when closed', async () => {
+    // Fake timers: the polls come when the test moves time, so load cannot make one miss its deadline.
+    mock.timers.enable({ apis: ['setTimeout'] });
     const server = await startSamplingServer();
     server.answerJson(probabilistic(0.5));
-    const r = remote({ samplingUrl: `${server.url}/sampling`, refreshIntervalMs: 100 });
+    const r = remote({ samplingUrl: `${server.url}/sampling`, refreshIntervalMs: 30_000 });
     try {
-      while (r.polls() < 3) await r.nextPoll();
-      assert.ok(server.requests.length >= 3);
+      for (let i = 1; i <= 3; i++) {
+        const polled = r.nextPoll();
+        mock.timers.tick(i === 1 ? 0 : 30_000);
+        await polled;
+        await immediate(); // lets the poll's promise chain arm the next timer (microtasks run first)
+        assert.equal(server.requests.length, i);
+      }
       assert.equal((r.sampler.currentSampler as ProbabilisticSampler).samplingRate, 0.5);
       assert.equal(r.count(r.metrics.samplerUpdated), 1, 'unchanged answers swap nothing');
     } finally {
       r.sampler.close();
+      mock.timers.reset();
     }
     const seen = server.requests.length;
     await r.sampler.refresh();
