@@ -18,17 +18,23 @@ export interface OperationSamplingStrategy {
 
 /** The reference clients' cap on the number of operations given their own sampler. */
 export const DEFAULT_MAX_OPERATIONS = 2000;
+/**
+ * Longer names seen at run time get no sampler of their own: the map keeps its keys alive, and
+ * 2,000 names of a megabyte each (a URL or a query as the span name) would hold 2 GB.
+ */
+export const MAX_OPERATION_NAME_LENGTH = 512;
 
 /**
  * One GuaranteedThroughputSampler per operation name: the strategy's rate for listed operations,
  * the default probability and lower bound for others. Once `maxOperations` operations have a
- * sampler, further unknown operations use the default probability alone and are not remembered,
- * which bounds memory when operation names are high-cardinality by mistake.
+ * sampler, further operations (listed by the manager or seen at run time) use the default
+ * probability alone and are not remembered, which bounds memory when operation names are
+ * high-cardinality by mistake or the manager's list is absurdly long.
  */
 export class PerOperationSampler implements Sampler {
   readonly type = 'peroperation';
   readonly maxOperations: number;
-  readonly #byOperation = new Map<string, GuaranteedThroughputSampler>();
+  #byOperation = new Map<string, GuaranteedThroughputSampler>();
   readonly #now: (() => number) | undefined;
   #defaultSampler: ProbabilisticSampler;
   #defaultLowerBound: number;
@@ -57,7 +63,10 @@ export class PerOperationSampler implements Sampler {
   sample(operationName: string): SamplingDecision {
     let sampler = this.#byOperation.get(operationName);
     if (sampler === undefined) {
-      if (this.#byOperation.size >= this.maxOperations) return this.#defaultSampler.sample(operationName);
+      const full = this.#byOperation.size >= this.maxOperations;
+      if (full || typeof operationName !== 'string' || operationName.length > MAX_OPERATION_NAME_LENGTH) {
+        return this.#defaultSampler.sample(operationName);
+      }
       sampler = this.#create(this.#defaultSampler.samplingRate);
       this.#byOperation.set(operationName, sampler);
     }
@@ -81,19 +90,36 @@ export class PerOperationSampler implements Sampler {
       this.#defaultLowerBound = lowerBound;
       changed = true;
     }
+    // The manager's list is capped too: a misconfigured or hostile manager listing 100,000
+    // operations must not grow the map past maxOperations. Operations beyond the cap use the default.
     const listed = new Map<string, number>();
-    for (const s of strategy.perOperationStrategies) listed.set(s.operation, s.probabilisticSampling.samplingRate);
-    for (const [operation, sampler] of this.#byOperation) {
-      const rate = listed.get(operation) ?? this.#defaultSampler.samplingRate;
-      if (sampler.update(rate, this.#defaultLowerBound)) changed = true;
+    for (const s of strategy.perOperationStrategies) {
+      if (listed.size >= this.maxOperations && !listed.has(s.operation)) continue;
+      listed.set(s.operation, s.probabilisticSampling.samplingRate);
     }
-    // Listed operations always get their own sampler: the manager's list is bounded by its own
-    // configuration, and maxOperations guards only against names discovered at run time.
+    const next = new Map<string, GuaranteedThroughputSampler>();
     for (const [operation, rate] of listed) {
-      if (this.#byOperation.has(operation)) continue;
-      this.#byOperation.set(operation, this.#create(rate));
-      changed = true;
+      const existing = this.#byOperation.get(operation);
+      if (existing === undefined) {
+        next.set(operation, this.#create(rate));
+        changed = true;
+      } else {
+        if (existing.update(rate, this.#defaultLowerBound)) changed = true;
+        next.set(operation, existing);
+      }
     }
+    // Operations seen at run time but no longer (or never) listed take the defaults, the manager's
+    // current word for them, and keep their rate-limiter balance while there is room for them.
+    for (const [operation, sampler] of this.#byOperation) {
+      if (next.has(operation)) continue;
+      if (next.size >= this.maxOperations) {
+        changed = true;
+        continue;
+      }
+      if (sampler.update(this.#defaultSampler.samplingRate, this.#defaultLowerBound)) changed = true;
+      next.set(operation, sampler);
+    }
+    this.#byOperation = next;
     return changed;
   }
 

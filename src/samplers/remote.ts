@@ -1,12 +1,14 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { performance } from 'node:perf_hooks';
+import { boundedGet } from './bounded-get';
 import type { Sampler, SamplingDecision } from './sampler';
 import { ProbabilisticSampler } from './probabilistic';
 import { DEFAULT_MAX_OPERATIONS } from './per-operation';
 import { applyStrategy, parseStrategy, strategyProblem, type SamplingStrategy } from './strategy';
 import { Metrics, type Counter } from '../metrics/metrics';
 import { log, type Logger } from '../log';
-import { runUntraced } from '../context/suppress';
+import { runInScope, type Scope } from '../context/scope-manager';
 import { SAMPLER_TYPE_REMOTE } from '../tracer/constants';
 
 export interface RemoteSamplerOptions {
@@ -20,6 +22,10 @@ export interface RemoteSamplerOptions {
   initialSampler?: Sampler;
   /** Cap for per-operation strategies. Default 2000. */
   maxOperations?: number;
+  /** Deadline for a whole poll (connect, answer and body). Default 5000, never above refreshIntervalMs. */
+  requestTimeoutMs?: number;
+  /** Milliseconds from a monotonic clock, for rate-limiting warnings; injectable for tests. */
+  now?: () => number;
   metrics?: Metrics;
   logger?: Logger;
   /** Called after every poll, successful or not; for tests and diagnostics. */
@@ -28,16 +34,25 @@ export interface RemoteSamplerOptions {
 
 export const DEFAULT_SAMPLING_URL = 'http://localhost:5778/sampling';
 export const DEFAULT_REFRESH_INTERVAL_MS = 60_000;
+export const MIN_REFRESH_INTERVAL_MS = 100;
 /** Jaeger's own default strategy. */
 export const DEFAULT_INITIAL_SAMPLING_RATE = 0.001;
 
-const REQUEST_TIMEOUT_MS = 5_000;
-// A per-operation answer for 2,000 operations is about 200 kB; anything far larger is not a strategy.
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+// A per-operation answer for 2,000 operations is about 200 kB; anything far larger is not a
+// strategy, and reading it would only cost memory.
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** A kind of failure is warned about at most this often; repeats in between go to debug. */
+export const WARN_INTERVAL_MS = 60_000;
 // setTimeout fires at once for delays beyond a signed 32-bit number of milliseconds.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-type FailureKind = 'url' | 'query' | 'parse' | 'update';
+type FailureKind = 'url' | 'query' | 'parse' | 'update' | 'operations';
+
+const positive = (v: unknown): v is number => typeof v === 'number' && v > 0;
+// Polls run in a scope of their own: a tracer created lazily inside a request would otherwise chain
+// that request's span through every later timer and socket callback, for the life of the process.
+const POLL_SCOPE: Scope = Object.freeze({ untraced: true as const });
 
 function queryUrl(base: string, serviceName: string): URL {
   const url = new URL(base);
@@ -50,21 +65,25 @@ function queryUrl(base: string, serviceName: string): URL {
  * Asks a Jaeger sampling manager (the agent's /sampling or the collector's /api/sampling) for this
  * service's strategy, now and every `refreshIntervalMs`, and samples with it. Until an answer
  * arrives, and whenever the manager is unreachable or answers nonsense, the current sampler stays.
- * Decisions carry the tags of whichever sampler is current. Never throws; timers and sockets do
- * not keep the process alive.
+ * Never throws; one poll at a time, each bounded in time and size; nothing keeps the process alive.
  */
 export class RemoteSampler implements Sampler {
   readonly type = SAMPLER_TYPE_REMOTE;
   readonly serviceName: string;
   readonly refreshIntervalMs: number;
+  /** Deadline for one poll; never longer than refreshIntervalMs, so a hung manager cannot stack polls. */
+  readonly requestTimeoutMs: number;
   readonly #url: URL | undefined;
   readonly #agent: http.Agent | undefined;
   readonly #maxOperations: number;
   readonly #metrics: Metrics;
   readonly #logger: Logger;
   readonly #onUpdate: ((sampler: RemoteSampler) => void) | undefined;
-  /** Failure kinds already warned about since the last good poll: one warning per outage, not per poll. */
+  readonly #now: () => number;
+  // Kinds warned about since the last good poll (one warning per outage), and when each last was
+  // (a manager flapping between good and bad stays quiet too).
   readonly #warned = new Set<FailureKind>();
+  readonly #warnedAt = new Map<FailureKind, number>();
   #sampler: Sampler;
   #timer: NodeJS.Timeout | undefined;
   #inFlight: Promise<void> | undefined;
@@ -73,13 +92,19 @@ export class RemoteSampler implements Sampler {
 
   constructor(options: RemoteSamplerOptions) {
     this.serviceName = String(options.serviceName);
+    this.#logger = options.logger ?? log;
     const interval = options.refreshIntervalMs;
-    this.refreshIntervalMs =
-      typeof interval === 'number' && interval > 0 ? Math.min(interval, MAX_TIMER_MS) : DEFAULT_REFRESH_INTERVAL_MS;
+    // The floor keeps a typo (1 for 1 s) from polling the manager in a tight loop.
+    this.refreshIntervalMs = positive(interval)
+      ? Math.min(Math.max(interval, MIN_REFRESH_INTERVAL_MS), MAX_TIMER_MS) : DEFAULT_REFRESH_INTERVAL_MS;
+    if (positive(interval) && interval < MIN_REFRESH_INTERVAL_MS) this.#guard(() => this.#logger.warn(
+      'remote sampler: refresh interval %d ms is too short; polling every %d ms', interval, MIN_REFRESH_INTERVAL_MS));
+    const timeout = options.requestTimeoutMs;
+    this.requestTimeoutMs = Math.min(positive(timeout) ? timeout : DEFAULT_REQUEST_TIMEOUT_MS, this.refreshIntervalMs);
+    this.#now = options.now ?? (() => performance.now());
     this.#sampler = options.initialSampler ?? new ProbabilisticSampler(DEFAULT_INITIAL_SAMPLING_RATE);
     this.#maxOperations = options.maxOperations ?? DEFAULT_MAX_OPERATIONS;
     this.#metrics = options.metrics ?? new Metrics();
-    this.#logger = options.logger ?? log;
     this.#onUpdate = options.onUpdate;
     const base = options.samplingUrl ?? DEFAULT_SAMPLING_URL;
     try {
@@ -93,7 +118,7 @@ export class RemoteSampler implements Sampler {
       return;
     }
     // The first poll comes right after the caller's synchronous code, then every refreshIntervalMs.
-    this.#schedule(0);
+    runInScope(POLL_SCOPE, () => this.#schedule(0));
   }
 
   /** The sampler deciding now: the initial one until a strategy has been applied. */
@@ -116,13 +141,20 @@ export class RemoteSampler implements Sampler {
    */
   refresh(): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    this.#inFlight ??= new Promise<void>((resolve) => {
+    if (this.#inFlight !== undefined) return this.#inFlight;
+    // A poll can end synchronously (no URL, a throwing http.get): then the slot stays empty, or a
+    // settled promise would sit in it and every later refresh would return it without polling.
+    let ended = false;
+    let poll: Promise<void> | undefined = undefined;
+    poll = new Promise<void>((resolve) => runInScope(POLL_SCOPE, () =>
       this.#poll(() => {
-        this.#inFlight = undefined;
+        ended = true;
+        if (this.#inFlight === poll) this.#inFlight = undefined;
         resolve();
-      });
-    });
-    return this.#inFlight;
+      }),
+    ));
+    if (!ended) this.#inFlight = poll;
+    return poll;
   }
 
   /** Stops polling, aborts a poll in flight and closes the current sampler. Idempotent. */
@@ -148,12 +180,11 @@ export class RemoteSampler implements Sampler {
 
   #poll(done: () => void): void {
     const url = this.#url;
-    let settled = false;
-    let request: http.ClientRequest | undefined;
+    let over = false;
     // Every path ends here exactly once; after close() the outcome is dropped unrecorded.
     const finish = (outcome?: () => void): void => {
-      if (settled) return;
-      settled = true;
+      if (over) return;
+      over = true;
       this.#cancel = undefined;
       if (!this.#closed) {
         this.#guard(outcome);
@@ -161,41 +192,17 @@ export class RemoteSampler implements Sampler {
       }
       done();
     };
-    const queryFailed = (reason: unknown) => () =>
-      this.#fail('query', this.#metrics.samplerQueryFailure,
-        'remote sampler: cannot query %s (%s); keeping the current sampler', url?.href, reason);
     // The bad URL was warned about at construction; each poll only counts.
     if (url === undefined) return finish(() => this.#metrics.samplerQueryFailure.increment());
-    this.#cancel = () => {
-      request?.destroy();
+    const options = { agent: this.#agent, timeoutMs: this.requestTimeoutMs, maxBytes: MAX_BODY_BYTES };
+    const cancel = boundedGet(url, options, (result) =>
+      finish(() => result.ok ? this.#apply(result.body) : this.#fail('query', this.#metrics.samplerQueryFailure,
+        'remote sampler: cannot query %s (%s); keeping the current sampler', url.href, result.reason)));
+    // close() ends the request; the pending refresh resolves with nothing recorded.
+    if (!over) this.#cancel = () => {
+      cancel();
       finish();
     };
-    try {
-      const get = url.protocol === 'https:' ? https.get : http.get;
-      request = runUntraced(() =>
-        get(url, { agent: this.#agent, timeout: REQUEST_TIMEOUT_MS }, (res) => {
-          if (res.statusCode !== 200) {
-            res.resume();
-            return finish(queryFailed(`HTTP ${res.statusCode ?? '?'}`));
-          }
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-            else res.destroy(new Error(`answer longer than ${MAX_BODY_BYTES} bytes`));
-          });
-          res.on('end', () => finish(() => this.#apply(Buffer.concat(chunks).toString('utf8'))));
-          res.on('error', (err) => finish(queryFailed(err.message)));
-          res.on('close', () => finish(queryFailed('connection closed before the answer ended')));
-        }),
-      );
-      request.on('socket', (socket) => socket.unref());
-      request.on('timeout', () => request?.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
-      request.on('error', (err) => finish(queryFailed(err.message)));
-    } catch (err) {
-      finish(queryFailed(err instanceof Error ? err.message : err));
-    }
   }
 
   #apply(body: string): void {
@@ -213,6 +220,9 @@ export class RemoteSampler implements Sampler {
       return this.#fail('update', this.#metrics.samplerUpdateFailure,
         'remote sampler: cannot apply the strategy from %s (%s); keeping the current sampler', this.#url?.href, problem);
     }
+    const listed = strategy.kind === 'peroperation' ? strategy.operationSampling.perOperationStrategies.length : 0;
+    if (listed > this.#maxOperations) this.#warnFailure('operations', 'remote sampler: the strategy from %s lists %d '
+      + 'operations; the first %d get a sampler, the default decides the rest', this.#url?.href, listed, this.#maxOperations);
     const previous = this.#sampler;
     let next: ReturnType<typeof applyStrategy>;
     try {
@@ -230,7 +240,8 @@ export class RemoteSampler implements Sampler {
       this.#metrics.samplerUpdated.increment();
       this.#logger.debug('remote sampler: now sampling with %s strategy %j', strategy.kind, strategy);
     }
-    this.#warned.clear();
+    // A good answer ends the outage; an over-long operation list is no outage and is told once.
+    for (const kind of this.#warned) if (kind !== 'operations') this.#warned.delete(kind);
   }
 
   #fail(kind: FailureKind, counter: Counter, msg: string, ...args: unknown[]): void {
@@ -238,10 +249,17 @@ export class RemoteSampler implements Sampler {
     this.#warnFailure(kind, msg, ...args);
   }
 
+  // Once per outage and at most once per WARN_INTERVAL_MS per kind. A warning held back by the
+  // interval leaves the outage unmarked, so one that outlasts the interval is still warned about.
   #warnFailure(kind: FailureKind, msg: string, ...args: unknown[]): void {
-    const first = !this.#warned.has(kind);
-    this.#warned.add(kind);
-    this.#guard(() => (first ? this.#logger.warn(msg, ...args) : this.#logger.debug(msg, ...args)));
+    const now = this.#now();
+    const last = this.#warnedAt.get(kind);
+    const loud = !this.#warned.has(kind) && (last === undefined || now - last >= WARN_INTERVAL_MS);
+    if (loud) {
+      this.#warned.add(kind);
+      this.#warnedAt.set(kind, now);
+    }
+    this.#guard(() => (loud ? this.#logger.warn(msg, ...args) : this.#logger.debug(msg, ...args)));
   }
 
   /** Runs `fn` from a socket or timer callback, where a throw would crash the application. */

@@ -1,15 +1,16 @@
-import { after, describe, test } from 'node:test';
+import { after, describe, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
+import { setImmediate as immediate } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { RemoteSampler, type RemoteSamplerOptions } from '../../src/samplers/remote';
 import { ConstSampler } from '../../src/samplers/const';
 import { ProbabilisticSampler } from '../../src/samplers/probabilistic';
 import { RateLimitingSampler } from '../../src/samplers/rate-limiting';
 import { PerOperationSampler } from '../../src/samplers/per-operation';
-import { countingMetrics, tagsOf } from '../helpers/sampling-fakes';
+import { countingMetrics, fakeClock, tagsOf } from '../helpers/sampling-fakes';
 import { startSamplingServer } from '../helpers/sampling-server';
 import { recordingLogger } from '../helpers/tracer';
 
@@ -149,16 +150,24 @@ describe('RemoteSampler', () => {
   });
 
   test('polls on its own every refreshIntervalMs and stops when closed', async () => {
+    // Fake timers: the polls come when the test moves time, so load cannot make one miss its deadline.
+    mock.timers.enable({ apis: ['setTimeout'] });
     const server = await startSamplingServer();
     server.answerJson(probabilistic(0.5));
-    const r = remote({ samplingUrl: `${server.url}/sampling`, refreshIntervalMs: 20 });
+    const r = remote({ samplingUrl: `${server.url}/sampling`, refreshIntervalMs: 30_000 });
     try {
-      while (r.polls() < 3) await r.nextPoll();
-      assert.ok(server.requests.length >= 3);
+      for (let i = 1; i <= 3; i++) {
+        const polled = r.nextPoll();
+        mock.timers.tick(i === 1 ? 0 : 30_000);
+        await polled;
+        await immediate(); // lets the poll's promise chain arm the next timer (microtasks run first)
+        assert.equal(server.requests.length, i);
+      }
       assert.equal((r.sampler.currentSampler as ProbabilisticSampler).samplingRate, 0.5);
       assert.equal(r.count(r.metrics.samplerUpdated), 1, 'unchanged answers swap nothing');
     } finally {
       r.sampler.close();
+      mock.timers.reset();
     }
     const seen = server.requests.length;
     await r.sampler.refresh();
@@ -166,9 +175,10 @@ describe('RemoteSampler', () => {
     await server.close();
   });
 
-  test('warns again after the manager recovers and fails anew', async () => {
+  test('warns again when the manager fails anew after recovering, but not within a minute', async () => {
     const server = await startSamplingServer();
-    const r = remote({ samplingUrl: server.url });
+    const clock = fakeClock();
+    const r = remote({ samplingUrl: server.url, now: clock.now });
     try {
       server.answer({ status: 200, body: '{' });
       await r.sampler.refresh();
@@ -176,8 +186,11 @@ describe('RemoteSampler', () => {
       await r.sampler.refresh();
       server.answer({ status: 200, body: '{' });
       await r.sampler.refresh();
+      assert.equal(r.warnings(/cannot read the strategy/), 1, 'a manager flapping within a minute is warned about once');
+      clock.advance(60_000);
       await r.sampler.refresh();
-      assert.equal(r.warnings(/cannot read the strategy/), 2);
+      await r.sampler.refresh();
+      assert.equal(r.warnings(/cannot read the strategy/), 2, 'the outage that outlasts the minute is warned about');
       assert.equal((r.sampler.currentSampler as ProbabilisticSampler).samplingRate, 0.2);
     } finally {
       r.sampler.close();
@@ -211,8 +224,9 @@ describe('RemoteSampler', () => {
     assert.equal(r.sampler.samplingUrl, undefined);
     assert.equal(r.sampler.sample('op').sampled, true);
     await r.sampler.refresh();
-    assert.equal(r.count(r.metrics.samplerQueryFailure), 1);
-    assert.equal(r.polls(), 1);
+    await r.sampler.refresh();
+    assert.equal(r.count(r.metrics.samplerQueryFailure), 2, 'every refresh polls (and counts) again');
+    assert.equal(r.polls(), 2);
     assert.equal(r.warnings(/invalid sampling URL/), 1);
     r.sampler.close();
   });
