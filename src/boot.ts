@@ -130,7 +130,12 @@ function installShutdown(reporter: Reporter): void {
   process.on('beforeExit', () => {
     if (busy) return; // a flush outlived its bound (a hung collector): let the process end
     busy = true;
-    boundedFlush(reporter, EXIT_FLUSH_MS, (settled) => { busy = !settled; });
+    boundedFlush(reporter, EXIT_FLUSH_MS, (settled) => {
+      busy = !settled;
+      // A collector that accepts and never answers would hold the exit until the request's own
+      // deadline (JAEGER_REPORTER_TIMEOUT): end it now, its spans counted as 'shutdown'.
+      if (!settled) closeNow(reporter);
+    });
   });
   // process.exit(), an uncaught exception: 'exit' listeners are synchronous. A flush now hands the
   // buffered batch to a connected UDP socket, which sends at once; anything asynchronous is lost.
@@ -152,6 +157,14 @@ function installShutdown(reporter: Reporter): void {
 interface SignalGuard {
   added(listener: unknown): void;
   removed(listener: unknown): void;
+}
+
+function closeNow(reporter: Reporter): void {
+  try {
+    reporter.closeNow?.();
+  } catch (err) {
+    log.debug('could not stop the reporter: %s', errorMessage(err));
+  }
 }
 
 /**

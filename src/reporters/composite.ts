@@ -52,6 +52,16 @@ export class CompositeReporter implements Reporter {
     await Promise.allSettled(this.reporters.map((r) => r.flush()));
   }
 
+  closeNow(): void {
+    for (const r of this.reporters) {
+      try {
+        r.closeNow?.();
+      } catch {
+        // the others still stop
+      }
+    }
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled(this.reporters.map((r) => r.close()));
   }

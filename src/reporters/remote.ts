@@ -117,6 +117,16 @@ export class RemoteReporter implements Reporter {
     return this.#closed;
   }
 
+  closeNow(): void {
+    clearInterval(this.#timer);
+    this.#closed ??= Promise.resolve();
+    try {
+      this.#sender.closeNow?.();
+    } catch (err) {
+      this.#logger.debug('stopping the span sender failed: %s', (err as Error)?.message ?? err);
+    }
+  }
+
   #flushQuietly(): void {
     this.flush().catch((err) => this.#logger.debug('flush failed: %s', err?.message ?? err));
   }

@@ -28,6 +28,11 @@ export interface Reporter {
   flush(): Promise<void>;
   /** Flushes and stops timers and sockets; reports after close are dropped (and counted). */
   close(): Promise<void>;
+  /**
+   * Optional: give up on what is still being delivered — end requests in flight, stop timers — and
+   * count what is left as dropped at 'shutdown'. For an exit whose flush outlived its bound.
+   */
+  closeNow?(): void;
   /** Optional: the span accounting (RemoteReporter, and CompositeReporter summing its parts). */
   stats?(): ReporterStats | undefined;
 }

@@ -51,6 +51,16 @@ export abstract class BatchingSender implements Sender {
     return this.#batcher.flush();
   }
 
+  closeNow(): void {
+    this.#batcher.stop();
+    if (this.#closing !== undefined) {
+      this.release(); // a close() still waiting for its flush: stop waiting
+      return;
+    }
+    this.#closing = Promise.resolve();
+    this.release();
+  }
+
   close(): Promise<void> {
     if (this.#closing === undefined) {
       this.#batcher.stop();

@@ -58,4 +58,6 @@ export interface Sender {
    * so that the batches' ClientStats (fullQueueDroppedSpans) report them to the agent.
    */
   noteDropped?(count: number, reason: DropReason): void;
+  /** Optional: end sends in flight and retries now, counting their spans as 'shutdown'. */
+  closeNow?(): void;
 }

@@ -106,3 +106,20 @@ test('SIGTERM with no app handler, spans going to an HTTP collector: delivered, 
   // Finished before "ready"; with a 60 s flush interval only the signal flush can have sent it.
   await collector.waitFor((c) => c.spans.some((s) => s.operationName === 'proc-signal'), 5000, 'proc-signal');
 });
+
+test('a collector that accepts and never answers: the script still exits 0 at the exit-flush bound, well before the request timeout', async (t) => {
+  const collector = await FakeCollector.start({ hang: true });
+  t.after(() => collector.close());
+  // A request timeout far beyond the exit bound (2 s): without giving up on the request in flight,
+  // the process would live until it.
+  const env = { JAEGER_SERVICE_NAME: 'hundred-hung', JAEGER_ENDPOINT: collector.url, JAEGER_REPORTER_TIMEOUT: '30000' };
+  const plain = await timed('proc-hundred.js', { env, preload: false });
+  const r = await timed('proc-hundred.js', { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.signal, null);
+  assert.equal(r.stdout, plain.stdout);
+  await collector.waitFor((c) => c.requests >= 1, 5000, 'the request that hung');
+  t.diagnostic(`exit: ${Math.round(plain.ms)} ms plain, ${Math.round(r.ms)} ms traced with a hung collector`);
+  assert.ok(r.ms < plain.ms + 2000 + 8000, `${Math.round(r.ms)} ms traced vs ${Math.round(plain.ms)} ms plain`);
+  assert.ok(r.ms < 25_000, 'ended before the 30 s request timeout');
+});
