@@ -4,8 +4,36 @@ import { JaegerSpanContext } from './span-context';
 import type { FinishedSpan, LogRecord, SpanReference, Tag } from './finished-span';
 import { nowMicros } from './clock';
 import { DEBUG_FLAG, SAMPLED_FLAG } from './constants';
+import { describe } from '../thrift/tag-value';
 
 const SAMPLING_PRIORITY = opentracing.Tags.SAMPLING_PRIORITY;
+
+// Size limits of one span. A span that grows without bound (a 1 MB payload logged as a tag, a tag
+// set in a loop) would be too large for any transport and be lost whole; these keep it small enough
+// for one UDP datagram (65,000 bytes, with room left for the process and batch) and cap its memory.
+/** Longest string or binary tag / log value kept, in UTF-8 bytes; longer ones are cut, ending in '…'. */
+export const MAX_VALUE_BYTES = 16 * 1024;
+/** Longest tag or log field key and operation name kept, in UTF-8 bytes. */
+export const MAX_KEY_LENGTH = 256;
+export const MAX_OPERATION_NAME_LENGTH = 512;
+/** Tags kept per span; later ones are counted in the jaeger.dropped_tags tag. */
+export const MAX_TAGS = 1000;
+/** Logs kept per span; later ones are counted in the jaeger.dropped_logs tag. */
+export const MAX_LOGS = 1000;
+/** Fields kept per log; later ones are counted in the jaeger.dropped_log_fields tag. */
+export const MAX_LOG_FIELDS = 100;
+/**
+ * Approximate encoded bytes of all tags and logs kept per span. A tag or log that would go past it
+ * is dropped and counted like one past the count limits.
+ */
+export const MAX_SPAN_BYTES = 56 * 1024;
+/** Tags added at finish when something was dropped: how many tags, logs, log fields. */
+export const DROPPED_TAGS_KEY = 'jaeger.dropped_tags';
+export const DROPPED_LOGS_KEY = 'jaeger.dropped_logs';
+export const DROPPED_LOG_FIELDS_KEY = 'jaeger.dropped_log_fields';
+// Encoding overhead of one tag or log field (field headers, type), and of one log (timestamp, list).
+const TAG_OVERHEAD = 10;
+const LOG_OVERHEAD = 16;
 
 /**
  * A Jaeger span. Unsampled spans keep nothing: tags and logs are dropped on arrival, so a span the
@@ -21,6 +49,10 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
   #logs: LogRecord[] = [];
   #references: readonly SpanReference[];
   #sampled: boolean;
+  #bytes = 0;
+  #droppedTags = 0;
+  #droppedLogs = 0;
+  #droppedLogFields = 0;
 
   constructor(
     tracer: JaegerTracer,
@@ -32,12 +64,13 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
   ) {
     super();
     this.#tracer = tracer;
-    this.#operationName = operationName;
+    this.#operationName = limitName(operationName);
     this.#context = context;
     this.#startTime = startTime;
-    this.#tags = tags;
     this.#references = references;
     this.#sampled = context.isSampled;
+    this.#tags = [];
+    for (const tag of tags) this.#addTag(tag.key, tag.value);
   }
 
   // --- FinishedSpan view (read by reporters and encoders) ---
@@ -55,8 +88,42 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
   override setTag(key: string, value: unknown): this {
     if (this.#duration >= 0) return this;
     if (key === SAMPLING_PRIORITY) this.#setSamplingPriority(value);
-    if (this.#sampled) this.#tags.push({ key, value });
+    if (this.#sampled) this.#addTag(key, value);
     return this;
+  }
+
+  #addTag(key: string, value: unknown): void {
+    if (this.#tags.length >= MAX_TAGS) {
+      this.#droppedTags++;
+      return;
+    }
+    const tag = limitField(key, value);
+    const size = fieldSize(tag);
+    if (this.#bytes + size > MAX_SPAN_BYTES) {
+      this.#droppedTags++;
+      return;
+    }
+    this.#bytes += size;
+    this.#tags.push(tag);
+  }
+
+  #addLog(timestamp: number, fields: Tag[]): void {
+    if (this.#logs.length >= MAX_LOGS) {
+      this.#droppedLogs++;
+      return;
+    }
+    if (fields.length > MAX_LOG_FIELDS) {
+      this.#droppedLogFields += fields.length - MAX_LOG_FIELDS;
+      fields.length = MAX_LOG_FIELDS;
+    }
+    let size = LOG_OVERHEAD;
+    for (const field of fields) size += fieldSize(field);
+    if (this.#bytes + size > MAX_SPAN_BYTES) {
+      this.#droppedLogs++;
+      return;
+    }
+    this.#bytes += size;
+    this.#logs.push({ timestamp, fields });
   }
 
   protected override _addTags(keyValuePairs: { [key: string]: unknown }): void {
@@ -80,8 +147,14 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
   protected override _log(keyValuePairs: { [key: string]: unknown }, timestamp?: number): void {
     if (!this.#sampled || this.#duration >= 0 || keyValuePairs == null) return;
     const fields: Tag[] = [];
-    for (const key in keyValuePairs) fields.push({ key, value: keyValuePairs[key] });
-    this.#logs.push({ timestamp: timestamp === undefined ? nowMicros() : timestamp * 1000, fields });
+    let extra = 0;
+    for (const key in keyValuePairs) {
+      // Past the field limit only count: a log of 10,000 fields costs no 10,000 conversions.
+      if (fields.length < MAX_LOG_FIELDS) fields.push(limitField(key, keyValuePairs[key]));
+      else extra++;
+    }
+    this.#droppedLogFields += extra;
+    this.#addLog(timestamp === undefined ? nowMicros() : timestamp * 1000, fields);
   }
 
   protected override _context(): JaegerSpanContext {
@@ -93,7 +166,7 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
   }
 
   protected override _setOperationName(name: string): void {
-    this.#operationName = String(name);
+    this.#operationName = limitName(String(name));
   }
 
   protected override _setBaggageItem(key: string, value: string): void {
@@ -108,11 +181,67 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
     if (this.#duration >= 0) return; // finishing twice reports once
     const end = finishTime === undefined ? nowMicros() : finishTime * 1000;
     this.#duration = Math.max(0, end - this.#startTime);
+    // Past every limit: these few tags say what was left out.
+    if (this.#droppedTags > 0) this.#tags.push({ key: DROPPED_TAGS_KEY, value: this.#droppedTags });
+    if (this.#droppedLogs > 0) this.#tags.push({ key: DROPPED_LOGS_KEY, value: this.#droppedLogs });
+    if (this.#droppedLogFields > 0) this.#tags.push({ key: DROPPED_LOG_FIELDS_KEY, value: this.#droppedLogFields });
     this.#tracer.reportSpan(this);
   }
 
   /** Records a log with the given fields on a sampled span (used for baggage events). */
   logFields(fields: Tag[]): void {
-    if (this.#sampled && this.#duration < 0) this.#logs.push({ timestamp: nowMicros(), fields });
+    if (this.#sampled && this.#duration < 0) this.#addLog(nowMicros(), fields.map((f) => limitField(f.key, f.value)));
   }
+}
+
+function limitName(name: string): string {
+  return typeof name === 'string' ? cutString(name, MAX_OPERATION_NAME_LENGTH) : name;
+}
+
+/** The tag as kept: key and value cut to their limits; small values are kept as given. */
+export function limitField(key: string, value: unknown): Tag {
+  const k = typeof key === 'string' ? cutString(key, MAX_KEY_LENGTH) : key;
+  return { key: k, value: limitValue(value) };
+}
+
+function limitValue(value: unknown): unknown {
+  switch (typeof value) {
+    case 'string':
+      return cutString(value, MAX_VALUE_BYTES);
+    case 'number': case 'boolean': case 'bigint': case 'undefined':
+      return value;
+    default:
+      break;
+  }
+  if (value === null) return value;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+    const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    return bytes.byteLength <= MAX_VALUE_BYTES ? value : Buffer.from(bytes.subarray(0, MAX_VALUE_BYTES));
+  }
+  // Objects are encoded as JSON: keep the object when its text is small, else the cut text.
+  const text = describe(value);
+  return Buffer.byteLength(text) <= MAX_VALUE_BYTES ? value : cutString(text, MAX_VALUE_BYTES);
+}
+
+/** `s` in at most `maxBytes` UTF-8 bytes, ending in '…' when cut (never half a character). */
+export function cutString(s: string, maxBytes: number): string {
+  if (s.length * 3 <= maxBytes || Buffer.byteLength(s) <= maxBytes) return s;
+  const room = maxBytes - 3; // '…' is 3 bytes
+  let cut = Buffer.from(s.slice(0, room)).subarray(0, room).toString('utf8');
+  // A character cut in half decodes as U+FFFD: drop it.
+  if (cut.charCodeAt(cut.length - 1) === 0xfffd && s.charCodeAt(cut.length - 1) !== 0xfffd) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}
+
+// Approximate encoded size of a kept tag or log field.
+function fieldSize(tag: Tag): number {
+  const key = tag.key;
+  const value = tag.value;
+  let size = TAG_OVERHEAD + (typeof key === 'string' ? key.length : 8);
+  if (typeof value === 'string') size += value.length <= 64 ? value.length : Buffer.byteLength(value);
+  else if (value instanceof Uint8Array || ArrayBuffer.isView(value)) size += value.byteLength;
+  else if (value instanceof ArrayBuffer) size += value.byteLength;
+  else if (value !== null && (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol')) size += Buffer.byteLength(describe(value));
+  else size += 8;
+  return size;
 }
