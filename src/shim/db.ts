@@ -204,18 +204,28 @@ const IDENTIFIER_BEFORE = new Set([
   'subscription', 'policy', 'rule', 'aggregate', 'routine', 'variable',
 ]);
 
+// Longer messages echo a huge value: only their text before the first quote or parenthesis is
+// kept. This also bounds the backtracking of the shapes below (a value full of quotes).
+const MAX_MESSAGE_LENGTH = 4096;
+
 // Value-echoing shapes with unescaped values, handled before the generic rule (which could be
 // thrown off by a quote inside the value): greedy to the text that follows the value.
 const VALUE_SHAPES: ReadonlyArray<[RegExp, string]> = [
   // pg (detail text some drivers fold in): Key (email)=(a@b.c) already exists.
-  [/(\)=\()[^\n]*?(\)(?=\s+(?:already|is|conflicts)\b|\.?\s*$))/gm, '$1?$2'],
+  [/^(\s*(?:DETAIL:\s*)?Key \([^\n]*?\)=\()[^\n]*?(\)(?=\s+(?:already|is|conflicts)\b|\.?\s*$))/m, '$1?$2'],
   // mysql/mariadb syntax errors quote the rest of the statement.
-  [/(\bnear )'[\s\S]*'( at line \d+)/g, "$1'?'$2"],
+  [/(\bnear )'[\s\S]*'( at line \d+)/, "$1'?'$2"],
   // mysql: Duplicate entry '…' for key '…', Incorrect integer value: '…' for column '…'.
-  [/'[^\n]*'( for (?:key|column) )/g, "'?'$1"],
-  // pg: invalid input syntax for type integer: "…"; syntax error at or near "…" (the value ends the line).
-  [/((?::|\bat or near) )"[^\n]*"(\s*)$/gm, '$1"?"$2'],
+  [/(\b(?:entry|value:?) )'[^\n]*'( for (?:key|column) )/, "$1'?'$2"],
+  // pg: invalid input syntax for type integer: "…" (the value ends the line).
+  [/(: )"[^\n]*"(\s*)$/m, '$1"?"$2'],
+  // pg: syntax error at or near "…", unless the token is a word (a keyword or name, kept below).
+  [/(\bat or near )"(?![A-Za-z_][A-Za-z0-9_$]*"\s*$)[^\n]*"(\s*)$/m, '$1"?"$2'],
 ];
+
+// Redis quotes command names after these words (`unknown command 'FOO'`, `arguments for 'set'
+// command`), and arguments everywhere else.
+const REDIS_NAME_BEFORE = new Set(['command', 'subcommand', 'for', 'in']);
 
 /**
  * A database error message without the values it echoes (duplicate keys, rejected input, the SQL
@@ -224,14 +234,21 @@ const VALUE_SHAPES: ReadonlyArray<[RegExp, string]> = [
  */
 export function redactDbMessage(message: string, kind: 'sql' | 'redis'): string {
   if (!dbSettings().sanitize || typeof message !== 'string') return message;
+  if (message.length > MAX_MESSAGE_LENGTH) {
+    const head = message.slice(0, 256);
+    const at = head.search(/['"`(]/);
+    return `${at < 0 ? head : head.slice(0, at)}…`;
+  }
   let out = message;
   if (kind === 'sql') for (const [re, to] of VALUE_SHAPES) out = out.replace(re, to);
   return out.replace(/'[^'\n]*'|"[^"\n]*"/g, (quoted, offset: number, whole: string) => {
     if (quoted.length === 3 && quoted[1] === '?') return quoted; // already redacted
-    if (kind === 'sql') {
-      const before = /([A-Za-z_]+)\s*$/.exec(whole.slice(Math.max(0, offset - 40), offset));
-      if (before !== null && IDENTIFIER_BEFORE.has(before[1].toLowerCase())) return quoted;
-    }
+    const before = /([A-Za-z_]+)\s*$/.exec(whole.slice(Math.max(0, offset - 40), offset));
+    const word = before === null ? '' : before[1].toLowerCase();
+    if (kind === 'redis') return REDIS_NAME_BEFORE.has(word) ? quoted : `${quoted[0]}?${quoted[0]}`;
+    if (IDENTIFIER_BEFORE.has(word)) return quoted;
+    // pg's syntax errors name the token: a keyword or name is kept, a literal never.
+    if (word === 'near' && quoted[0] === '"' && /^"[A-Za-z_][A-Za-z0-9_$]*"$/.test(quoted)) return quoted;
     return `${quoted[0]}?${quoted[0]}`;
   });
 }
@@ -249,8 +266,11 @@ export function setDbError(span: opentracing.Span, err: unknown, kind: 'sql' | '
     const fields: Record<string, unknown> = { event: 'error', 'error.kind': err.name || err.constructor?.name || 'Error', message: clean };
     if (stack) {
       const text = err.stack;
-      // The stack's first line repeats the message; anything else of the message in it goes too.
-      if (typeof text === 'string') fields.stack = clean === message ? text : redactDbMessage(text.split(message).join(clean), kind);
+      // The stack's first line repeats the message: redacted there too; a stack that does not
+      // repeat it verbatim may hold the values some other way, and is left out.
+      if (typeof text === 'string' && (clean === message || text.includes(message))) {
+        fields.stack = clean === message ? text : text.split(message).join(clean);
+      }
     }
     span.log(fields);
   } else if (err !== undefined && err !== null) {

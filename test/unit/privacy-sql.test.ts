@@ -59,7 +59,10 @@ const ERRORS: Array<[string, 'sql' | 'redis', string[], string[]]> = [
   ['invalid input syntax for type integer: "abc-secret"', 'sql', ['abc-secret'], ['for type integer: "?"']],
   ['invalid input syntax for type integer: "ab"c-secret"', 'sql', ['c-secret'], ['"?"']],
   ['invalid input value for enum mood: "sekret"', 'sql', ['sekret'], ['enum mood']],
-  ['syntax error at or near "hunter2"', 'sql', ['hunter2'], ['at or near "?"']],
+  ['syntax error at or near "\'hunter2\'"', 'sql', ['hunter2'], ['at or near "?"']],
+  ['syntax error at or near "\'a"b hunter2\'"', 'sql', ['hunter2'], ['at or near "?"']],
+  ['syntax error at or near "42424"', 'sql', ['42424'], ['at or near "?"']],
+  ['syntax error at or near "SELEC"', 'sql', [], ['at or near "SELEC"']],
   ['value "99999999999" is out of range for type integer', 'sql', ['99999999999'], ['out of range']],
   ['relation "users" does not exist', 'sql', [], ['relation "users"']],
   ['column "emial" of relation "users" does not exist', 'sql', [], ['"emial"', '"users"']],
@@ -74,7 +77,9 @@ const ERRORS: Array<[string, 'sql' | 'redis', string[], string[]]> = [
   ["Unknown column 'nope' in 'field list'", 'sql', [], ["column 'nope'"]],
   ["Truncated incorrect DOUBLE value: 'sekret-x'", 'sql', ['sekret-x'], ['DOUBLE value']],
   // redis
-  ["ERR unknown command 'sekret', with args beginning with: 'hunter2' ", 'redis', ['sekret', 'hunter2'], ['ERR unknown command']],
+  ["ERR unknown command 'NOSUCHCMD', with args beginning with: 'hunter2' 'sekret' ", 'redis', ['sekret', 'hunter2'], ["ERR unknown command 'NOSUCHCMD'"]],
+  ["ERR wrong number of arguments for 'set' command", 'redis', [], ["for 'set' command"]],
+  ["ERR Unknown option or number of arguments for CONFIG SET - 'sekret'", 'redis', ['sekret'], ['CONFIG SET']],
   ['WRONGPASS invalid username-password pair or user is disabled.', 'redis', [], ['WRONGPASS']],
 ];
 
@@ -88,6 +93,29 @@ test('database error messages lose the values they echo and keep the names', () 
     }
     setDbSettings({ sanitize: false });
     assert.equal(redactDbMessage("Duplicate entry 'a@b.c' for key 'email'", 'sql'), "Duplicate entry 'a@b.c' for key 'email'");
+  } finally {
+    setDbSettings(undefined);
+  }
+});
+
+test('a hostile message (a huge value full of quotes and )=( ) is redacted quickly', () => {
+  setDbSettings({ sanitize: true });
+  try {
+    const value = ")=(' a'\" ".repeat(100_000);
+    const started = process.hrtime.bigint();
+    for (const m of [`Key (a)=(${value}) already exists.`, `Duplicate entry '${value}' for key 'k'`, `invalid input syntax for type integer: "${value}"`]) {
+      const got = redactDbMessage(m, 'sql');
+      assert.ok(got.length < 300);
+      assert.ok(!got.includes(' a'), got.slice(0, 80));
+    }
+    // Just under the length limit: the shapes run, and stay fast.
+    const near = `Duplicate entry '${"value 'entry 'near '".repeat(200)}' for key 'k'`;
+    assert.ok(near.length < 4096);
+    assert.equal(redactDbMessage(near, 'sql'), "Duplicate entry '?' for key 'k'");
+    const noMatch = `invalid input: "${"value 'entry 'near ')=(".repeat(150)}`;
+    assert.ok(noMatch.length < 4096);
+    redactDbMessage(noMatch, 'sql'); // no shape matches: every candidate start fails, quickly
+    assert.ok(process.hrtime.bigint() - started < 5_000_000_000n); // quadratic backtracking takes minutes
   } finally {
     setDbSettings(undefined);
   }
