@@ -97,8 +97,8 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
       this.#droppedTags++;
       return;
     }
-    const tag = limitField(key, value);
-    const size = fieldSize(tag);
+    const tag = keep(key, value);
+    const size = keptSize;
     if (this.#bytes + size > MAX_SPAN_BYTES) {
       this.#droppedTags++;
       return;
@@ -107,17 +107,12 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
     this.#tags.push(tag);
   }
 
-  #addLog(timestamp: number, fields: Tag[]): void {
+  // `fields` are kept ones (keep()), `size` their total plus LOG_OVERHEAD.
+  #addLog(timestamp: number, fields: Tag[], size: number): void {
     if (this.#logs.length >= MAX_LOGS) {
       this.#droppedLogs++;
       return;
     }
-    if (fields.length > MAX_LOG_FIELDS) {
-      this.#droppedLogFields += fields.length - MAX_LOG_FIELDS;
-      fields.length = MAX_LOG_FIELDS;
-    }
-    let size = LOG_OVERHEAD;
-    for (const field of fields) size += fieldSize(field);
     if (this.#bytes + size > MAX_SPAN_BYTES) {
       this.#droppedLogs++;
       return;
@@ -146,15 +141,24 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
 
   protected override _log(keyValuePairs: { [key: string]: unknown }, timestamp?: number): void {
     if (!this.#sampled || this.#duration >= 0 || keyValuePairs == null) return;
+    if (this.#logs.length >= MAX_LOGS) {
+      this.#droppedLogs++;
+      return;
+    }
     const fields: Tag[] = [];
+    let size = LOG_OVERHEAD;
     let extra = 0;
     for (const key in keyValuePairs) {
       // Past the field limit only count: a log of 10,000 fields costs no 10,000 conversions.
-      if (fields.length < MAX_LOG_FIELDS) fields.push(limitField(key, keyValuePairs[key]));
-      else extra++;
+      if (fields.length < MAX_LOG_FIELDS) {
+        fields.push(keep(key, keyValuePairs[key]));
+        size += keptSize;
+      } else {
+        extra++;
+      }
     }
     this.#droppedLogFields += extra;
-    this.#addLog(timestamp === undefined ? nowMicros() : timestamp * 1000, fields);
+    this.#addLog(timestamp === undefined ? nowMicros() : timestamp * 1000, fields, size);
   }
 
   protected override _context(): JaegerSpanContext {
@@ -190,37 +194,67 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
 
   /** Records a log with the given fields on a sampled span (used for baggage events). */
   logFields(fields: Tag[]): void {
-    if (this.#sampled && this.#duration < 0) this.#addLog(nowMicros(), fields.map((f) => limitField(f.key, f.value)));
+    if (!this.#sampled || this.#duration >= 0) return;
+    const kept: Tag[] = [];
+    let size = LOG_OVERHEAD;
+    for (const f of fields) {
+      if (kept.length === MAX_LOG_FIELDS) {
+        this.#droppedLogFields++;
+        continue;
+      }
+      kept.push(keep(f.key, f.value));
+      size += keptSize;
+    }
+    this.#addLog(nowMicros(), kept, size);
   }
 }
 
 function limitName(name: string): string {
-  return typeof name === 'string' ? cutString(name, MAX_OPERATION_NAME_LENGTH) : name;
+  return typeof name === 'string' && name.length * 3 > MAX_OPERATION_NAME_LENGTH ? cutString(name, MAX_OPERATION_NAME_LENGTH) : name;
 }
 
-/** The tag as kept: key and value cut to their limits; small values are kept as given. */
-export function limitField(key: string, value: unknown): Tag {
-  const k = typeof key === 'string' ? cutString(key, MAX_KEY_LENGTH) : key;
-  return { key: k, value: limitValue(value) };
-}
+// Set by keep(): the approximate encoded size of the tag it returned (saves a second pass).
+let keptSize = 0;
 
-function limitValue(value: unknown): unknown {
+/** The tag as kept: key and value cut to their limits, small values as given. Sets keptSize. */
+function keep(key: string, value: unknown): Tag {
+  let size = TAG_OVERHEAD;
+  let k = key;
+  if (typeof k === 'string') {
+    if (k.length * 3 > MAX_KEY_LENGTH) k = cutString(k, MAX_KEY_LENGTH);
+    size += k.length;
+  } else {
+    size += 8;
+  }
+  let v = value;
   switch (typeof value) {
-    case 'string':
-      return cutString(value, MAX_VALUE_BYTES);
-    case 'number': case 'boolean': case 'bigint': case 'undefined':
-      return value;
-    default:
+    case 'string': {
+      const n = value.length;
+      if (n * 3 > MAX_VALUE_BYTES) v = cutString(value, MAX_VALUE_BYTES);
+      // Short strings: their length (a few bytes off for non-ASCII); longer ones are measured.
+      size += n <= 64 ? n : Buffer.byteLength(v as string);
       break;
+    }
+    case 'number': case 'boolean': case 'bigint': case 'undefined':
+      size += 8;
+      break;
+    default:
+      if (value === null) {
+        size += 8;
+      } else if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+        const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+        if (bytes.byteLength > MAX_VALUE_BYTES) v = Buffer.from(bytes.subarray(0, MAX_VALUE_BYTES));
+        size += Math.min(bytes.byteLength, MAX_VALUE_BYTES);
+      } else {
+        // Encoded as JSON (or String()): the object is kept when its text is small, else the cut text.
+        const text = describe(value);
+        const bytes = Buffer.byteLength(text);
+        if (bytes > MAX_VALUE_BYTES) v = cutString(text, MAX_VALUE_BYTES);
+        size += Math.min(bytes, MAX_VALUE_BYTES);
+      }
   }
-  if (value === null) return value;
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
-    const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-    return bytes.byteLength <= MAX_VALUE_BYTES ? value : Buffer.from(bytes.subarray(0, MAX_VALUE_BYTES));
-  }
-  // Objects are encoded as JSON: keep the object when its text is small, else the cut text.
-  const text = describe(value);
-  return Buffer.byteLength(text) <= MAX_VALUE_BYTES ? value : cutString(text, MAX_VALUE_BYTES);
+  keptSize = size;
+  return { key: k, value: v };
 }
 
 /** `s` in at most `maxBytes` UTF-8 bytes, ending in '…' when cut (never half a character). */
@@ -231,17 +265,4 @@ export function cutString(s: string, maxBytes: number): string {
   // A character cut in half decodes as U+FFFD: drop it.
   if (cut.charCodeAt(cut.length - 1) === 0xfffd && s.charCodeAt(cut.length - 1) !== 0xfffd) cut = cut.slice(0, -1);
   return `${cut}…`;
-}
-
-// Approximate encoded size of a kept tag or log field.
-function fieldSize(tag: Tag): number {
-  const key = tag.key;
-  const value = tag.value;
-  let size = TAG_OVERHEAD + (typeof key === 'string' ? key.length : 8);
-  if (typeof value === 'string') size += value.length <= 64 ? value.length : Buffer.byteLength(value);
-  else if (value instanceof Uint8Array || ArrayBuffer.isView(value)) size += value.byteLength;
-  else if (value instanceof ArrayBuffer) size += value.byteLength;
-  else if (value !== null && (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol')) size += Buffer.byteLength(describe(value));
-  else size += 8;
-  return size;
 }
