@@ -3,8 +3,8 @@
 // callbacks and listeners run in the scope that issued the query. Both drivers deliver results
 // from the socket's context, which on a pooled connection belongs to whoever opened it.
 import { activeScope, bind, type Scope } from '../src/context/scope-manager';
-import { dbSettings, sqlOperationName, sqlStatement, truncate } from '../src/shim/db';
-import { finishSpan, shouldTrace, startSpan } from '../src/shim/span-helpers';
+import { dbSettings, finishDbSpan, sqlOperationName, sqlStatement, truncate } from '../src/shim/db';
+import { shouldTrace, startSpan } from '../src/shim/span-helpers';
 import type { JaegerSpan } from '../src/tracer/span';
 import {
   COMPONENT, DB_INSTANCE, DB_STATEMENT, DB_TYPE, DB_USER, PEER_ADDRESS, PEER_HOSTNAME, PEER_PORT, PEER_SERVICE,
@@ -131,7 +131,7 @@ export function observeEvents(emitter: Emitter, trace: QueryTrace, onEnd?: () =>
 /** Ends the span once; never throws into the driver. */
 export function end(trace: QueryTrace, err?: unknown): void {
   try {
-    finishSpan(trace.span, err);
+    finishDbSpan(trace.span, err); // Duplicate entry '…' and the like are redacted
   } catch {
     // the query goes on untraced
   }

@@ -23,7 +23,7 @@ import {
 } from '../src/tracer/tags';
 import { FORMAT_HTTP_HEADERS, markFailed, toPort } from './http/common';
 import type { Carrier } from './http/headers';
-import { methodOf, urlOf } from './http/url';
+import { methodOf, operationMethod, urlOf } from './http/url';
 import { HANDLER_FILES, patchHandlerClass } from './undici/handlers';
 
 /** The `component` tag of every undici and global fetch span. */
@@ -62,7 +62,7 @@ function onCreate(message: unknown): void {
     // (WebSocket) are not HTTP exchanges that complete: no span.
     if (request.upgrade || request.method === 'CONNECT') return;
     const tracer = getTracer();
-    const span = startSpan(methodOf(request.method));
+    const span = startSpan(operationMethod(methodOf(request.method)));
     if (tracer === undefined || span === undefined) return;
     open.set(request, span);
     if (span.spanContext.isSampled) tagRequest(span, request);

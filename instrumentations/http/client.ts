@@ -11,7 +11,7 @@ import {
 } from '../../src/tracer/tags';
 import { COMPONENT_HTTP, FORMAT_HTTP_HEADERS, bindEmit, markFailed, toPort } from './common';
 import { mergeHeaders, NOT_MERGED, type Carrier } from './headers';
-import { looksLikeUrl, methodOf, urlOf } from './url';
+import { looksLikeUrl, methodOf, operationMethod, urlOf } from './url';
 
 type RequestFn = (...args: any[]) => any;
 type Options = Record<string, unknown>;
@@ -84,7 +84,7 @@ function prepare(args: IArguments, defaultProtocol: string): ClientCall | undefi
 
   const tracer = getTracer();
   const caller = activeScope();
-  const span = startSpan(methodOf(options?.method));
+  const span = startSpan(operationMethod(methodOf(options?.method)));
   if (tracer === undefined || span === undefined) return undefined;
   const carrier: Carrier = {};
   tracer.inject(span, FORMAT_HTTP_HEADERS, carrier);

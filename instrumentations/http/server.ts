@@ -13,6 +13,7 @@ import {
 } from '../../src/tracer/tags';
 import { COMPONENT_HTTP, FORMAT_HTTP_HEADERS, bindEmit, markFailed, stripQuery, toPort } from './common';
 import { isIgnoredPath } from './ignore-paths';
+import { operationMethod } from './url';
 
 /** The scope a request's handlers run in, kept on the request object. */
 const REQUEST_SCOPE = Symbol('jaeger-auto:http.request-scope');
@@ -45,7 +46,7 @@ export function nameServerSpan(req: unknown, route: string): void {
     const span = serverSpanOf(req);
     if (span === undefined || typeof route !== 'string' || route === '') return;
     const method = (req as Req).method;
-    span.setOperationName(typeof method === 'string' ? `${method} ${route}` : route);
+    span.setOperationName(typeof method === 'string' ? `${operationMethod(method)} ${route}` : route);
     span.setTag(HTTP_ROUTE, route);
   } catch {
     // naming is cosmetic: never let it break the app.
@@ -95,7 +96,7 @@ function enterRequest(req: Req, res: Res): Scope | undefined {
   }
   const method = typeof req.method === 'string' ? req.method : 'GET';
   // Never a child of whatever the socket's context holds: the headers alone decide the parent.
-  const span = startSpanWith(tracer, method, { childOf: parent ?? undefined, ignoreActiveSpan: true });
+  const span = startSpanWith(tracer, operationMethod(method), { childOf: parent ?? undefined, ignoreActiveSpan: true });
   if (span === undefined) return undefined;
   if (span.spanContext.isSampled) {
     span.setTag(SPAN_KIND, SPAN_KIND_RPC_SERVER);

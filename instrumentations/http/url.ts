@@ -2,9 +2,28 @@
 // the http.url tag value.
 import { stripQuery } from './common';
 
+// The methods Node's HTTP parser accepts (http.METHODS, spelled out: undici's shim loads this file
+// at boot, before the app requires http): a server never sees others, a client may send any token.
+const KNOWN_METHODS: ReadonlySet<string> = new Set([
+  'ACL', 'BIND', 'CHECKOUT', 'CONNECT', 'COPY', 'DELETE', 'GET', 'HEAD', 'LINK', 'LOCK', 'M-SEARCH', 'MERGE',
+  'MKACTIVITY', 'MKCALENDAR', 'MKCOL', 'MOVE', 'NOTIFY', 'OPTIONS', 'PATCH', 'POST', 'PROPFIND', 'PROPPATCH',
+  'PURGE', 'PUT', 'QUERY', 'REBIND', 'REPORT', 'SEARCH', 'SOURCE', 'SUBSCRIBE', 'TRACE', 'UNBIND', 'UNLINK',
+  'UNLOCK', 'UNSUBSCRIBE',
+]);
+/** Operation name of a request whose method is not a known one. */
+export const OTHER_METHOD = 'HTTP';
+
 /** The method Node will use: options.method upper-cased, GET when absent. */
 export function methodOf(method: unknown): string {
   return typeof method === 'string' && method !== '' ? method.toUpperCase() : 'GET';
+}
+
+/**
+ * The method as an operation name: a known method as is, any other token (an app may send
+ * 'X-PURGE-1234') as 'HTTP', so that operation names stay a small set. http.method keeps the token.
+ */
+export function operationMethod(method: string): string {
+  return KNOWN_METHODS.has(method) ? method : OTHER_METHOD;
 }
 
 /** scheme://host:port/path, never the query or credentials. A proxy request's path is a whole URL. */

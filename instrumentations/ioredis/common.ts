@@ -1,9 +1,10 @@
 // What the ioredis command and batch shims share: the shapes of ioredis's objects we read, the
 // marker that makes every command traced at most once, the connection tags, and the connection
 // set-up detection (commands ioredis sends on its own get no span).
+import { setDbError } from '../../src/shim/db';
 import type { JaegerSpan } from '../../src/tracer/span';
 import {
-  COMPONENT, DB_INSTANCE, DB_TYPE, ERROR, DB_USER, PEER_ADDRESS, PEER_HOSTNAME, PEER_PORT, PEER_SERVICE, SPAN_KIND,
+  COMPONENT, DB_INSTANCE, DB_TYPE, DB_USER, PEER_ADDRESS, PEER_HOSTNAME, PEER_PORT, PEER_SERVICE, SPAN_KIND,
   SPAN_KIND_RPC_CLIENT,
 } from '../../src/tracer/tags';
 
@@ -130,12 +131,7 @@ function end(span: JaegerSpan, failed: boolean, outcome: unknown, failure?: (val
  * would change). The stack of a reply error is the protocol parser's anyway, not the caller's.
  */
 function markError(span: JaegerSpan, err: unknown): void {
-  span.setTag(ERROR, true);
-  if (err instanceof Error) {
-    span.log({ event: 'error', 'error.kind': err.name || err.constructor?.name || 'Error', message: err.message });
-  } else if (err !== undefined) {
-    span.log({ event: 'error', message: String(err) });
-  }
+  setDbError(span, err, 'redis', false); // errors quote command arguments: redacted
 }
 
 // Connection set-up: commands ioredis sends by itself. They have no caller of their own (they would

@@ -3,8 +3,7 @@
 // turned into "finish the span, then let the application see exactly what pg gave".
 import type { JaegerSpan } from '../../src/tracer/span';
 import { bind, type Scope } from '../../src/context/scope-manager';
-import { finishSpan } from '../../src/shim/span-helpers';
-import { dbSettings, truncate } from '../../src/shim/db';
+import { dbSettings, finishDbSpan, truncate } from '../../src/shim/db';
 import {
   COMPONENT, DB_INSTANCE, DB_TYPE, DB_USER, PEER_ADDRESS, PEER_HOSTNAME, PEER_PORT, PEER_SERVICE, SPAN_KIND,
   SPAN_KIND_RPC_CLIENT,
@@ -88,7 +87,7 @@ export function spanEnder(span: JaegerSpan | undefined): (err?: unknown) => void
     if (!open) return;
     open = false;
     try {
-      finishSpan(span as JaegerSpan, err);
+      finishDbSpan(span as JaegerSpan, err); // values pg echoes in the message are redacted
     } catch {
       // never in the application's way
     }

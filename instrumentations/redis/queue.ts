@@ -1,10 +1,10 @@
 import { activeScope } from '../../src/context/scope-manager';
-import { dbSettings, redisStatement, truncate } from '../../src/shim/db';
+import { dbSettings, redisStatement, setDbError, truncate } from '../../src/shim/db';
 import { shouldTrace, startSpanWith } from '../../src/shim/span-helpers';
 import { getTracer } from '../../src/tracer/global';
 import type { JaegerSpan } from '../../src/tracer/span';
 import {
-  COMPONENT, DB_INSTANCE, DB_STATEMENT, DB_TYPE, DB_USER, ERROR, SPAN_KIND, SPAN_KIND_RPC_CLIENT,
+  COMPONENT, DB_INSTANCE, DB_STATEMENT, DB_TYPE, DB_USER, SPAN_KIND, SPAN_KIND_RPC_CLIENT,
 } from '../../src/tracer/tags';
 import { connectionOf, type Connection } from './connection';
 
@@ -69,12 +69,7 @@ function startCommandSpan(name: string, connection: Connection | undefined): Jae
  * the protocol decoder's anyway.
  */
 function markError(span: JaegerSpan, err: unknown): void {
-  span.setTag(ERROR, true);
-  if (err instanceof Error) {
-    span.log({ event: 'error', 'error.kind': err.name || err.constructor?.name || 'Error', message: err.message });
-  } else {
-    span.log({ event: 'error', message: String(err) });
-  }
+  setDbError(span, err, 'redis', false); // errors quote command arguments: redacted
 }
 
 function finish(span: JaegerSpan, connection: Connection | undefined, err?: unknown): void {

@@ -1,4 +1,6 @@
+import type * as opentracing from 'opentracing';
 import { parseEnv } from '../config/from-env';
+import { ERROR } from '../tracer/tags';
 
 // What every database shim needs: the privacy settings, SQL operation names and statements, and
 // redacted redis commands. Pure string work, cheap enough for every query.
@@ -78,6 +80,11 @@ export function truncate(text: string, max: number): string {
  * (including "quoted" ones in postgres and `quoted` ones in mysql), comments and keywords.
  */
 export function sanitizeSql(sql: string, dialect: SqlDialect): string {
+  return sanitize(sql, dialect, false);
+}
+
+// In a comment's text (inComment), comment markers are plain text: no recursion, linear time.
+function sanitize(sql: string, dialect: SqlDialect, inComment: boolean): string {
   let out = '';
   let last = 0;
   const n = sql.length;
@@ -104,20 +111,34 @@ export function sanitizeSql(sql: string, dialect: SqlDialect): string {
     } else if (c === 34 /* " */ || c === 96 /* ` */) {
       i = skipQuoted(sql, i, c, false); // a quoted identifier, kept
       continue;
-    } else if (c === 45 && sql.charCodeAt(i + 1) === 45) { // -- comment, kept
-      const nl = sql.indexOf('\n', i);
-      i = nl < 0 ? n : nl;
-      continue;
-    } else if (c === 47 && sql.charCodeAt(i + 1) === 42) { // /* comment */, kept
-      const close = sql.indexOf('*/', i + 2);
-      i = close < 0 ? n : close + 2;
+    } else if (!inComment && ((c === 45 && sql.charCodeAt(i + 1) === 45) || (c === 47 && sql.charCodeAt(i + 1) === 42))) {
+      // A comment is kept (hints, sqlcommenter tags), but the literals in it are not: commented-out
+      // SQL and "user='bob'" notes are as private as the statement.
+      let close: number;
+      if (c === 45) {
+        close = sql.indexOf('\n', i);
+        if (close < 0) close = n;
+      } else {
+        close = sql.indexOf('*/', i + 2);
+        close = close < 0 ? n : close + 2;
+      }
+      const text = sql.slice(i, close);
+      const clean = sanitize(text, dialect, true);
+      if (clean !== text) {
+        out += sql.slice(last, i) + clean;
+        last = close;
+      }
+      i = close;
       continue;
     } else if (isDigit(c) || (c === 46 && isDigit(sql.charCodeAt(i + 1)))) {
       if (isWordChar(sql.charCodeAt(i - 1))) { // part of an identifier such as t1
         i = skipWhile(sql, i, isWordChar);
         continue;
       }
-      end = c === 48 && (sql.charCodeAt(i + 1) | 32) === 120 ? skipWhile(sql, i + 2, isHexDigit) : skipNumber(sql, i);
+      const radix = c === 48 ? sql.charCodeAt(i + 1) | 32 : 0;
+      end = radix === 120 /* 0x */ ? skipWhile(sql, i + 2, isHexDigit)
+        : radix === 98 /* 0b */ && isBinaryDigit(sql.charCodeAt(i + 2)) ? skipWhile(sql, i + 2, isBinaryDigit)
+          : skipNumber(sql, i);
     } else if (isWordChar(c)) {
       i = skipWhile(sql, i, isWordChar);
       continue;
@@ -143,6 +164,8 @@ const NO_KEY = new Set([
 ]);
 // Their arguments are credentials (or may carry them): never recorded, not even redacted one by one.
 const SECRET = new Set(['AUTH', 'HELLO', 'MIGRATE']);
+// Scripts and functions: script numkeys key… arg….
+const SCRIPT_CALL = new Set(['EVAL', 'EVALSHA', 'EVAL_RO', 'EVALSHA_RO', 'FCALL', 'FCALL_RO']);
 
 /**
  * `db.statement` for a redis command: the command and its key(s), every other argument as '?'
@@ -155,16 +178,116 @@ export function redisStatement(command: string, args: readonly unknown[]): strin
   const parts = [name];
   const max = dbSettings().maxStatementLength;
   let length = name.length;
+  // EVAL script numkeys key… arg…: the script may embed values, so only the count and keys show.
+  const keyCount = SCRIPT_CALL.has(name) ? Number(keyText(args[1])) : NaN;
   for (let i = 0; i < args.length && length < max; i++) {
-    const isKey = NO_KEY.has(name) ? false
-      : ALL_KEYS.has(name) ? true
-        : KEY_VALUE_PAIRS.has(name) ? i % 2 === 0
-          : i === 0;
+    const isKey = SCRIPT_CALL.has(name) ? i === 1 || (i >= 2 && i < 2 + keyCount)
+      : NO_KEY.has(name) ? false
+        : ALL_KEYS.has(name) ? true
+          : KEY_VALUE_PAIRS.has(name) ? i % 2 === 0
+            : i === 0;
     const part = isKey ? keyText(args[i]) : '?';
     parts.push(part);
     length += part.length + 1;
   }
   return truncate(parts.join(' '), max);
+}
+
+// --- Error messages ---
+
+// The word before a quoted name that makes it an identifier the server names, not a value it echoes
+// back (`relation "users"`, `column 'email'`, `for key 'users.email'`).
+const IDENTIFIER_BEFORE = new Set([
+  'relation', 'column', 'table', 'constraint', 'key', 'index', 'type', 'function', 'schema', 'database',
+  'sequence', 'view', 'trigger', 'role', 'user', 'in', 'of', 'operator', 'extension', 'procedure', 'field',
+  'collation', 'domain', 'tablespace', 'savepoint', 'cursor', 'statement', 'portal', 'server', 'publication',
+  'subscription', 'policy', 'rule', 'aggregate', 'routine', 'variable',
+]);
+
+// Longer messages echo a huge value: only their text before the first quote or parenthesis is
+// kept. This also bounds the backtracking of the shapes below (a value full of quotes).
+const MAX_MESSAGE_LENGTH = 4096;
+
+// Value-echoing shapes with unescaped values, handled before the generic rule (which could be
+// thrown off by a quote inside the value): greedy to the text that follows the value.
+const VALUE_SHAPES: ReadonlyArray<[RegExp, string]> = [
+  // pg (detail text some drivers fold in): Key (email)=(a@b.c) already exists.
+  [/^(\s*(?:DETAIL:\s*)?Key \([^\n]*?\)=\()[^\n]*?(\)(?=\s+(?:already|is|conflicts)\b|\.?\s*$))/m, '$1?$2'],
+  // mysql/mariadb syntax errors quote the rest of the statement.
+  [/(\bnear )'[\s\S]*'( at line \d+)/, "$1'?'$2"],
+  // mysql: Duplicate entry '…' for key '…', Incorrect integer value: '…' for column '…'.
+  [/(\b(?:entry|value:?) )'[^\n]*'( for (?:key|column) )/, "$1'?'$2"],
+  // pg: invalid input syntax for type integer: "…" (the value ends the line).
+  [/(: )"[^\n]*"(\s*)$/m, '$1"?"$2'],
+  // pg: syntax error at or near "…", unless the token is a word (a keyword or name, kept below).
+  [/(\bat or near )"(?![A-Za-z_][A-Za-z0-9_$]*"\s*$)[^\n]*"(\s*)$/m, '$1"?"$2'],
+];
+
+// Redis quotes command names after these words (`unknown command 'FOO'`, `arguments for 'set'
+// command`), and arguments everywhere else.
+const REDIS_NAME_BEFORE = new Set(['command', 'subcommand', 'for', 'in']);
+
+/**
+ * A database error message without the values it echoes (duplicate keys, rejected input, the SQL
+ * near a syntax error), when sanitizing is on. Quoted names the server calls a relation, column,
+ * key… are kept; for redis every quoted part goes (its errors quote command arguments).
+ */
+export function redactDbMessage(message: string, kind: 'sql' | 'redis'): string {
+  if (!dbSettings().sanitize || typeof message !== 'string') return message;
+  if (message.length > MAX_MESSAGE_LENGTH) {
+    const head = message.slice(0, 256);
+    const at = head.search(/['"`(]/);
+    return `${at < 0 ? head : head.slice(0, at)}…`;
+  }
+  let out = message;
+  if (kind === 'sql') for (const [re, to] of VALUE_SHAPES) out = out.replace(re, to);
+  return out.replace(/'[^'\n]*'|"[^"\n]*"/g, (quoted, offset: number, whole: string) => {
+    if (quoted.length === 3 && quoted[1] === '?') return quoted; // already redacted
+    const before = /([A-Za-z_]+)\s*$/.exec(whole.slice(Math.max(0, offset - 40), offset));
+    const word = before === null ? '' : before[1].toLowerCase();
+    if (kind === 'redis') return REDIS_NAME_BEFORE.has(word) ? quoted : `${quoted[0]}?${quoted[0]}`;
+    if (IDENTIFIER_BEFORE.has(word)) return quoted;
+    // pg's syntax errors name the token: a keyword or name is kept, a literal never.
+    if (word === 'near' && quoted[0] === '"' && /^"[A-Za-z_][A-Za-z0-9_$]*"$/.test(quoted)) return quoted;
+    return `${quoted[0]}?${quoted[0]}`;
+  });
+}
+
+/**
+ * Marks a database span failed like setError (error=true, a log with event, error.kind, message
+ * and, with `stack`, the stack), the message and stack redacted by redactDbMessage. The error
+ * object itself is not touched: the app gets it as the driver made it.
+ */
+export function setDbError(span: opentracing.Span, err: unknown, kind: 'sql' | 'redis', stack: boolean): void {
+  span.setTag(ERROR, true);
+  if (err instanceof Error) {
+    const message = typeof err.message === 'string' ? err.message : String(err.message);
+    const clean = redactDbMessage(message, kind);
+    const fields: Record<string, unknown> = { event: 'error', 'error.kind': err.name || err.constructor?.name || 'Error', message: clean };
+    if (stack) {
+      const text = err.stack;
+      // The stack's first line repeats the message: redacted there too; a stack that does not
+      // repeat it verbatim may hold the values some other way, and is left out.
+      if (typeof text === 'string' && (clean === message || text.includes(message))) {
+        fields.stack = clean === message ? text : text.split(message).join(clean);
+      }
+    }
+    span.log(fields);
+  } else if (err !== undefined && err !== null) {
+    let text: string;
+    try {
+      text = String(err);
+    } catch {
+      text = '[unprintable]';
+    }
+    span.log({ event: 'error', message: redactDbMessage(text, kind) });
+  }
+}
+
+/** Finishes a database span, marked failed (redacted, with the stack) when `err` is given. */
+export function finishDbSpan(span: opentracing.Span, err?: unknown): void {
+  if (err !== undefined && err !== null) setDbError(span, err, 'sql', true);
+  span.finish();
 }
 
 function keyText(key: unknown): string {
@@ -176,6 +299,10 @@ function keyText(key: unknown): string {
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
+}
+
+function isBinaryDigit(c: number): boolean {
+  return c === 48 || c === 49;
 }
 
 function isHexDigit(c: number): boolean {

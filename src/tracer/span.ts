@@ -4,8 +4,36 @@ import { JaegerSpanContext } from './span-context';
 import type { FinishedSpan, LogRecord, SpanReference, Tag } from './finished-span';
 import { nowMicros } from './clock';
 import { DEBUG_FLAG, SAMPLED_FLAG } from './constants';
+import { describe } from '../thrift/tag-value';
 
 const SAMPLING_PRIORITY = opentracing.Tags.SAMPLING_PRIORITY;
+
+// Size limits of one span. A span that grows without bound (a 1 MB payload logged as a tag, a tag
+// set in a loop) would be too large for any transport and be lost whole; these keep it small enough
+// for one UDP datagram (65,000 bytes, with room left for the process and batch) and cap its memory.
+/** Longest string or binary tag / log value kept, in UTF-8 bytes; longer ones are cut, ending in '…'. */
+export const MAX_VALUE_BYTES = 16 * 1024;
+/** Longest tag or log field key and operation name kept, in UTF-8 bytes. */
+export const MAX_KEY_LENGTH = 256;
+export const MAX_OPERATION_NAME_LENGTH = 512;
+/** Tags kept per span; later ones are counted in the jaeger.dropped_tags tag. */
+export const MAX_TAGS = 1000;
+/** Logs kept per span; later ones are counted in the jaeger.dropped_logs tag. */
+export const MAX_LOGS = 1000;
+/** Fields kept per log; later ones are counted in the jaeger.dropped_log_fields tag. */
+export const MAX_LOG_FIELDS = 100;
+/**
+ * Approximate encoded bytes of all tags and logs kept per span. A tag or log that would go past it
+ * is dropped and counted like one past the count limits.
+ */
+export const MAX_SPAN_BYTES = 56 * 1024;
+/** Tags added at finish when something was dropped: how many tags, logs, log fields. */
+export const DROPPED_TAGS_KEY = 'jaeger.dropped_tags';
+export const DROPPED_LOGS_KEY = 'jaeger.dropped_logs';
+export const DROPPED_LOG_FIELDS_KEY = 'jaeger.dropped_log_fields';
+// Encoding overhead of one tag or log field (field headers, type), and of one log (timestamp, list).
+const TAG_OVERHEAD = 10;
+const LOG_OVERHEAD = 16;
 
 /**
  * A Jaeger span. Unsampled spans keep nothing: tags and logs are dropped on arrival, so a span the
@@ -21,6 +49,10 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
   #logs: LogRecord[] = [];
   #references: readonly SpanReference[];
   #sampled: boolean;
+  #bytes = 0;
+  #droppedTags = 0;
+  #droppedLogs = 0;
+  #droppedLogFields = 0;
 
   constructor(
     tracer: JaegerTracer,
@@ -32,12 +64,13 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
   ) {
     super();
     this.#tracer = tracer;
-    this.#operationName = operationName;
+    this.#operationName = limitName(operationName);
     this.#context = context;
     this.#startTime = startTime;
-    this.#tags = tags;
     this.#references = references;
     this.#sampled = context.isSampled;
+    this.#tags = [];
+    for (const tag of tags) this.#addTag(tag.key, tag.value);
   }
 
   // --- FinishedSpan view (read by reporters and encoders) ---
@@ -55,8 +88,37 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
   override setTag(key: string, value: unknown): this {
     if (this.#duration >= 0) return this;
     if (key === SAMPLING_PRIORITY) this.#setSamplingPriority(value);
-    if (this.#sampled) this.#tags.push({ key, value });
+    if (this.#sampled) this.#addTag(key, value);
     return this;
+  }
+
+  #addTag(key: string, value: unknown): void {
+    if (this.#tags.length >= MAX_TAGS) {
+      this.#droppedTags++;
+      return;
+    }
+    const tag = keep(key, value);
+    const size = keptSize;
+    if (this.#bytes + size > MAX_SPAN_BYTES) {
+      this.#droppedTags++;
+      return;
+    }
+    this.#bytes += size;
+    this.#tags.push(tag);
+  }
+
+  // `fields` are kept ones (keep()), `size` their total plus LOG_OVERHEAD.
+  #addLog(timestamp: number, fields: Tag[], size: number): void {
+    if (this.#logs.length >= MAX_LOGS) {
+      this.#droppedLogs++;
+      return;
+    }
+    if (this.#bytes + size > MAX_SPAN_BYTES) {
+      this.#droppedLogs++;
+      return;
+    }
+    this.#bytes += size;
+    this.#logs.push({ timestamp, fields });
   }
 
   protected override _addTags(keyValuePairs: { [key: string]: unknown }): void {
@@ -79,9 +141,24 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
 
   protected override _log(keyValuePairs: { [key: string]: unknown }, timestamp?: number): void {
     if (!this.#sampled || this.#duration >= 0 || keyValuePairs == null) return;
+    if (this.#logs.length >= MAX_LOGS) {
+      this.#droppedLogs++;
+      return;
+    }
     const fields: Tag[] = [];
-    for (const key in keyValuePairs) fields.push({ key, value: keyValuePairs[key] });
-    this.#logs.push({ timestamp: timestamp === undefined ? nowMicros() : timestamp * 1000, fields });
+    let size = LOG_OVERHEAD;
+    let extra = 0;
+    for (const key in keyValuePairs) {
+      // Past the field limit only count: a log of 10,000 fields costs no 10,000 conversions.
+      if (fields.length < MAX_LOG_FIELDS) {
+        fields.push(keep(key, keyValuePairs[key]));
+        size += keptSize;
+      } else {
+        extra++;
+      }
+    }
+    this.#droppedLogFields += extra;
+    this.#addLog(timestamp === undefined ? nowMicros() : timestamp * 1000, fields, size);
   }
 
   protected override _context(): JaegerSpanContext {
@@ -93,7 +170,7 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
   }
 
   protected override _setOperationName(name: string): void {
-    this.#operationName = String(name);
+    this.#operationName = limitName(String(name));
   }
 
   protected override _setBaggageItem(key: string, value: string): void {
@@ -108,11 +185,84 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
     if (this.#duration >= 0) return; // finishing twice reports once
     const end = finishTime === undefined ? nowMicros() : finishTime * 1000;
     this.#duration = Math.max(0, end - this.#startTime);
+    // Past every limit: these few tags say what was left out.
+    if (this.#droppedTags > 0) this.#tags.push({ key: DROPPED_TAGS_KEY, value: this.#droppedTags });
+    if (this.#droppedLogs > 0) this.#tags.push({ key: DROPPED_LOGS_KEY, value: this.#droppedLogs });
+    if (this.#droppedLogFields > 0) this.#tags.push({ key: DROPPED_LOG_FIELDS_KEY, value: this.#droppedLogFields });
     this.#tracer.reportSpan(this);
   }
 
   /** Records a log with the given fields on a sampled span (used for baggage events). */
   logFields(fields: Tag[]): void {
-    if (this.#sampled && this.#duration < 0) this.#logs.push({ timestamp: nowMicros(), fields });
+    if (!this.#sampled || this.#duration >= 0) return;
+    const kept: Tag[] = [];
+    let size = LOG_OVERHEAD;
+    for (const f of fields) {
+      if (kept.length === MAX_LOG_FIELDS) {
+        this.#droppedLogFields++;
+        continue;
+      }
+      kept.push(keep(f.key, f.value));
+      size += keptSize;
+    }
+    this.#addLog(nowMicros(), kept, size);
   }
+}
+
+function limitName(name: string): string {
+  return typeof name === 'string' && name.length * 3 > MAX_OPERATION_NAME_LENGTH ? cutString(name, MAX_OPERATION_NAME_LENGTH) : name;
+}
+
+// Set by keep(): the approximate encoded size of the tag it returned (saves a second pass).
+let keptSize = 0;
+
+/** The tag as kept: key and value cut to their limits, small values as given. Sets keptSize. */
+function keep(key: string, value: unknown): Tag {
+  let size = TAG_OVERHEAD;
+  let k = key;
+  if (typeof k === 'string') {
+    if (k.length * 3 > MAX_KEY_LENGTH) k = cutString(k, MAX_KEY_LENGTH);
+    size += k.length;
+  } else {
+    size += 8;
+  }
+  let v = value;
+  switch (typeof value) {
+    case 'string': {
+      const n = value.length;
+      if (n * 3 > MAX_VALUE_BYTES) v = cutString(value, MAX_VALUE_BYTES);
+      // Short strings: their length (a few bytes off for non-ASCII); longer ones are measured.
+      size += n <= 64 ? n : Buffer.byteLength(v as string);
+      break;
+    }
+    case 'number': case 'boolean': case 'bigint': case 'undefined':
+      size += 8;
+      break;
+    default:
+      if (value === null) {
+        size += 8;
+      } else if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+        const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+        if (bytes.byteLength > MAX_VALUE_BYTES) v = Buffer.from(bytes.subarray(0, MAX_VALUE_BYTES));
+        size += Math.min(bytes.byteLength, MAX_VALUE_BYTES);
+      } else {
+        // Encoded as JSON (or String()): the object is kept when its text is small, else the cut text.
+        const text = describe(value);
+        const bytes = Buffer.byteLength(text);
+        if (bytes > MAX_VALUE_BYTES) v = cutString(text, MAX_VALUE_BYTES);
+        size += Math.min(bytes, MAX_VALUE_BYTES);
+      }
+  }
+  keptSize = size;
+  return { key: k, value: v };
+}
+
+/** `s` in at most `maxBytes` UTF-8 bytes, ending in '…' when cut (never half a character). */
+export function cutString(s: string, maxBytes: number): string {
+  if (s.length * 3 <= maxBytes || Buffer.byteLength(s) <= maxBytes) return s;
+  const room = maxBytes - 3; // '…' is 3 bytes
+  let cut = Buffer.from(s.slice(0, room)).subarray(0, room).toString('utf8');
+  // A character cut in half decodes as U+FFFD: drop it.
+  if (cut.charCodeAt(cut.length - 1) === 0xfffd && s.charCodeAt(cut.length - 1) !== 0xfffd) cut = cut.slice(0, -1);
+  return `${cut}…`;
 }
