@@ -182,6 +182,8 @@ export function showValue(entry: SchemaEntry | undefined, raw: unknown): string 
   } catch {
     s = String(raw);
   }
-  s = s.replace(/\/\/[^/@\s]*@/g, '//<redacted>@');
+  // userinfo before a host, with or without a scheme ('u:p@host', 'http://u:p@host'), and query
+  // strings and fragments (tokens travel there): a warning only needs to show the shape.
+  s = s.replace(/(^|\/\/|[\s,;=])[^/@\s,;=]*@/g, '$1<redacted>@').replace(/[?#][^\s,;]*/g, '?<redacted>');
   return JSON.stringify(s.length > 200 ? `${s.slice(0, 200)}…` : s);
 }

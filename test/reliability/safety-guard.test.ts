@@ -51,16 +51,19 @@ test('a tracer that throws in startSpan: no throw, undefined, one error, the ins
   assert.match(logger.lines[0], /instrumentation failed at span .* fake start RangeError: tracer bug/);
 });
 
-test('a reporter that throws when a span finishes: finish() returns normally, one error, the instrumentation disabled', () => {
+test('a tracer that throws when a span finishes: finish() returns normally, one error, the instrumentation disabled', () => {
   const logger = recordingLogger();
   const state = newInstrumentationState('fake', logger);
   const reporter: Reporter = {
     setProcess() {},
-    report() { throw new Error('reporter bug'); },
+    report() {},
     flush: async () => {},
     close: async () => {},
   } as unknown as Reporter;
   const tracer = new JaegerTracer({ serviceName: 's', sampler: fixedSampler(true), reporter, logger: recordingLogger() });
+  // The tracer contains a throwing reporter itself (one warning); a fault of the tracer's own
+  // finish path is what the guard is for.
+  (tracer as unknown as { reportSpan(): void }).reportSpan = () => { throw new Error('reporter bug'); };
   setTracer(tracer);
   try {
     const run = bindInstrumentation(() => {

@@ -149,7 +149,7 @@ test('the hostile span still fits one UDP datagram and arrives with its counters
   await tracer.close();
   const got = await agent.waitForSpans(2);
   assert.deepEqual(agent.errors, []);
-  assert.deepEqual(reporter.stats().dropped, { queue_full: 0, too_large: 0, send_error: 0, shutdown: 0 });
+  assert.deepEqual(reporter.stats().dropped, { queue_full: 0, too_large: 0, send_error: 0, rejected: 0, shutdown: 0 });
   const wire = got.find((s) => s.operationName === 'hostile')!;
   const tags = tagMap(wire.tags);
   assert.ok(Number(tags[DROPPED_TAGS_KEY]) > 0);
@@ -166,7 +166,7 @@ test('the hostile span goes through the HTTP sender too', async () => {
   hostileSpan(tracer, 'hostile');
   await tracer.close();
   const got = await collector.waitForSpans(1);
-  assert.deepEqual(reporter.stats().dropped, { queue_full: 0, too_large: 0, send_error: 0, shutdown: 0 });
+  assert.deepEqual(reporter.stats().dropped, { queue_full: 0, too_large: 0, send_error: 0, rejected: 0, shutdown: 0 });
   assert.equal(got[0].operationName, 'hostile');
   assert.ok(Number(tagMap(got[0].tags)[DROPPED_TAGS_KEY]) > 0);
 });
