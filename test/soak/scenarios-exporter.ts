@@ -1,0 +1,148 @@
+// The long exporter scenarios: agent absent, collector refusing then back, collector hanging.
+// Each runs the soak app in its own process under the preload and ends with the accounting identity.
+import { App, checkIdentity, deadUdpPort, load, mb, pause, Rows, soakSeconds, type AppReport } from './harness';
+import { SoakCollector } from './receivers';
+
+const BASE_ENV = { JAEGER_SERVICE_NAME: 'soak', JAEGER_SAMPLER_TYPE: 'const', JAEGER_SAMPLER_PARAM: '1' };
+/** Requests a second of the steady load: a few hundred, so seven helpers can share two cores. */
+const RATE = 200;
+/** Every request finishes two sampled spans: the http server span and the app's soak.work. */
+const SPANS_PER_REQUEST = 2;
+const MAX_QUEUE = 2048;
+
+function appFailures(rows: Rows, app: App, result: { ok: number; failed: number; firstError?: string }): void {
+  rows.add('app errors (failed requests)', `${result.failed} of ${result.ok + result.failed}${result.firstError ? ` (${result.firstError})` : ''}`, '0', result.failed === 0);
+  const lines = app.stderr.split('\n').filter(Boolean);
+  // The tracer's own lines start "jaeger-auto "; anything else (a stack, a Node warning) is the app's.
+  const foreign = lines.filter((l) => !l.startsWith('jaeger-auto '));
+  const tracer = lines.length - foreign.length;
+  rows.add('stderr: nothing but tracer warnings', foreign.length > 0 ? foreign[0].slice(0, 70) : `${tracer} tracer line(s)`, 'no other line', foreign.length === 0);
+  rows.add('stdout written', `${app.stdout.length} bytes`, '0', app.stdout.length === 0);
+}
+
+function exitRow(rows: Rows, r: { code: number | null; signal: NodeJS.Signals | null; ms: number }, boundMs: number): void {
+  rows.add('app exits by itself after its server closes', `code ${r.code ?? r.signal} in ${r.ms} ms`, `code 0 within ${boundMs} ms`, r.code === 0 && r.ms <= boundMs);
+}
+
+/** 1. Agent absent (UDP port with nothing listening) under a steady load: no app error, RSS flat. */
+export async function agentAbsent(): Promise<Rows> {
+  const rows = new Rows('1 agent absent');
+  const seconds = soakSeconds();
+  const warmup = Math.max(2, Math.round(seconds / 6));
+  const port = await deadUdpPort();
+  const app = new App({ ...BASE_ENV, JAEGER_AGENT_HOST: '127.0.0.1', JAEGER_AGENT_PORT: String(port) }, (seconds + 60) * 1000);
+  await app.ready();
+  const samples: Array<{ t: number; rss: number }> = [];
+  const started = Date.now();
+  const loading = load(app.port, RATE, seconds);
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const s = await app.stats();
+      samples.push({ t: (Date.now() - started) / 1000, rss: s.rss });
+      await pause(1000);
+    }
+  })();
+  const result = await loading;
+  sampling = false;
+  await sampler;
+  const last = await app.flushed();
+  samples.push({ t: (Date.now() - started) / 1000, rss: last.rss });
+  const after = samples.filter((s) => s.t >= warmup);
+  const base = after[0]?.rss ?? last.rss;
+  const peak = Math.max(...after.map((s) => s.rss));
+  const growth = peak - base;
+  rows.add(`RSS growth after ${warmup} s warm-up (${seconds} s, ${result.rate} req/s)`,
+    `${mb(growth)} (${mb(base)} -> peak ${mb(peak)}, end ${mb(last.rss)})`, '<= 20 MB', growth <= 20 * 1024 * 1024);
+  appFailures(rows, app, result);
+  checkIdentity(rows, last.stats, last.served * SPANS_PER_REQUEST);
+  exitRow(rows, await app.stop(), 10_000);
+  return rows;
+}
+
+/**
+ * 2. Collector refusing connections for the soak length, then back: the queue stays within its
+ * maximum, sockets stay bounded, spans flow again soon after recovery. Then a short outage (fewer
+ * spans than the queue holds) that must lose nothing.
+ */
+export async function collectorRefusing(): Promise<Rows> {
+  const rows = new Rows('2 collector refusing');
+  const seconds = soakSeconds();
+  const collector = await new SoakCollector().start();
+  const app = new App({ ...BASE_ENV, JAEGER_ENDPOINT: collector.url }, (seconds + 120) * 1000);
+  try {
+    await app.ready();
+    // Healthy, outage under load, back.
+    await load(app.port, RATE, 2);
+    await collector.setMode('refuse');
+    const outage = await load(app.port, RATE, seconds);
+    const during = await app.stats();
+    await collector.setMode('ok');
+    const recovered = Date.now();
+    const after = load(app.port, RATE, 5);
+    await after;
+    const flowMs = collector.firstAfterRecovery === undefined ? Infinity : collector.firstAfterRecovery - recovered;
+    // One flush interval (1 s) plus the sender's backoff; the backoff is not capped anywhere we
+    // can read, so allow 5 s for it.
+    rows.add('spans flow again after recovery', `${flowMs === Infinity ? 'never' : `${flowMs} ms`}`, '<= 1 s flush + 5 s backoff', flowMs <= 6000);
+    rows.add(`queue peak during ${seconds} s outage (${outage.rate} req/s)`, during.maxQueued, `<= ${MAX_QUEUE}`, during.maxQueued <= MAX_QUEUE);
+    rows.add('tracer sockets open at once', `${during.sockets.maxOpen} (${during.sockets.opened} opened)`, '<= 2 (sender cap)', during.sockets.maxOpen <= 2);
+    appFailures(rows, app, outage);
+    const last = await app.flushed();
+    checkIdentity(rows, last.stats, last.served * SPANS_PER_REQUEST);
+    rows.add('received = reported ok (healthy receiver)', `${collector.spans} / ${last.stats?.ok}`, 'equal', collector.spans === last.stats?.ok);
+
+    // A short outage: 3 s at 50 req/s is 300 spans, well under the queue's 2048.
+    const before = last;
+    await collector.setMode('refuse');
+    const short = await load(app.port, 50, 3);
+    await collector.setMode('ok');
+    const end = await settle(app);
+    const lost = (end.stats ? Object.values(end.stats.dropped).reduce((a, b) => a + b, 0) : 0)
+      - (before.stats ? Object.values(before.stats.dropped).reduce((a, b) => a + b, 0) : 0);
+    rows.add(`short outage (3 s, ${short.ok * SPANS_PER_REQUEST} spans): spans lost`, lost, '0', lost === 0 && short.failed === 0);
+    checkIdentity(rows, end.stats, end.served * SPANS_PER_REQUEST);
+    exitRow(rows, await app.stop(), 10_000);
+  } finally {
+    app.child.kill('SIGKILL');
+    await collector.close();
+  }
+  return rows;
+}
+
+/** Flushes until nothing is queued (a retry may still be waiting out its backoff), at most ~15 s. */
+async function settle(app: App): Promise<AppReport> {
+  let r = await app.flushed();
+  for (let i = 0; i < 15 && (r.stats?.queued ?? 0) > 0; i++) {
+    await pause(1000);
+    r = await app.flushed();
+  }
+  return r;
+}
+
+/** 3. Collector that accepts and never answers: sockets capped, every request ended at its timeout. */
+export async function collectorHanging(): Promise<Rows> {
+  const rows = new Rows('3 collector hanging');
+  const seconds = soakSeconds();
+  const timeoutMs = 5000; // JAEGER_REPORTER_TIMEOUT's default
+  const collector = await new SoakCollector().start();
+  await collector.setMode('hang');
+  const app = new App({ ...BASE_ENV, JAEGER_ENDPOINT: collector.url }, (seconds + 120) * 1000);
+  try {
+    await app.ready();
+    const result = await load(app.port, RATE, seconds);
+    const during = await app.stats();
+    rows.add(`connections open at once at the collector (${seconds} s)`, `${collector.maxOpenConnections} (${collector.requests} requests)`, '<= 2 (sender cap)', collector.maxOpenConnections <= 2);
+    rows.add('longest hung request before the client ended it', `${collector.maxHangMs} ms`, `<= ${timeoutMs} ms timeout + 1 s`, collector.maxHangMs > 0 && collector.maxHangMs <= timeoutMs + 1000);
+    rows.add('queue peak', during.maxQueued, `<= ${MAX_QUEUE}`, during.maxQueued <= MAX_QUEUE);
+    appFailures(rows, app, result);
+    const last = await app.flushed();
+    checkIdentity(rows, last.stats, last.served * SPANS_PER_REQUEST);
+    // A hung POST may hold the loop until its timeout; the exit must not wait longer than that.
+    exitRow(rows, await app.stop(), timeoutMs + 2000);
+  } finally {
+    app.child.kill('SIGKILL');
+    await collector.close();
+  }
+  return rows;
+}
