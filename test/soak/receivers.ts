@@ -24,10 +24,13 @@ export class SoakCollector {
   maxOpenConnections = 0;
   /** Longest a connection stayed open before the client closed it (ms), in hang mode. */
   maxHangMs = 0;
+  /** Hung connections the client has closed. */
+  hangsEnded = 0;
   /** Time of the first request that arrived after the last switch to 'ok'. */
   firstAfterRecovery: number | undefined;
   #recoveredAt: number | undefined;
-  #onSpans: (() => void) | undefined;
+  readonly #waiters = new Set<() => void>();
+  #closing = false;
 
   constructor() {
     this.#server.on('connection', (socket: Socket) => {
@@ -39,7 +42,10 @@ export class SoakCollector {
       socket.on('close', () => {
         this.#sockets.delete(socket);
         this.openConnections--;
-        if (hanging) this.maxHangMs = Math.max(this.maxHangMs, Date.now() - opened);
+        if (!hanging || this.#closing) return;
+        this.hangsEnded++;
+        this.maxHangMs = Math.max(this.maxHangMs, Date.now() - opened);
+        this.#changed();
       });
     });
     this.#server.on('request', (req, res) => {
@@ -53,7 +59,7 @@ export class SoakCollector {
         } catch {
           this.decodeErrors++;
         }
-        this.#onSpans?.();
+        this.#changed();
         if (this.#mode === 'hang') return;
         res.statusCode = 202;
         res.end();
@@ -93,21 +99,31 @@ export class SoakCollector {
     }
   }
 
-  /** Resolves once `n` spans have been decoded, or with false after `timeoutMs`. */
-  waitForSpans(n: number, timeoutMs: number): Promise<boolean> {
-    if (this.spans >= n) return Promise.resolve(true);
+  /** Resolves with true once `predicate` holds (checked on every arrival and close), or false after `timeoutMs`. */
+  waitUntil(predicate: (c: this) => boolean, timeoutMs: number): Promise<boolean> {
+    if (predicate(this)) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { this.#onSpans = undefined; resolve(false); }, timeoutMs);
-      this.#onSpans = () => {
-        if (this.spans < n) return;
+      const check = (): void => {
+        if (!predicate(this)) return;
         clearTimeout(timer);
-        this.#onSpans = undefined;
+        this.#waiters.delete(check);
         resolve(true);
       };
+      const timer = setTimeout(() => { this.#waiters.delete(check); resolve(false); }, timeoutMs);
+      this.#waiters.add(check);
     });
   }
 
+  waitForSpans(n: number, timeoutMs: number): Promise<boolean> {
+    return this.waitUntil((c) => c.spans >= n, timeoutMs);
+  }
+
+  #changed(): void {
+    for (const w of [...this.#waiters]) w();
+  }
+
   async close(): Promise<void> {
+    this.#closing = true; // our own teardown is not the client giving up
     for (const s of this.#sockets) s.destroy();
     if (this.#listening) {
       this.#listening = false;
