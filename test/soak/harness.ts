@@ -33,6 +33,8 @@ export interface Stats {
   finished: number;
   ok: number;
   dropped: Record<string, number>;
+  /** The part of `queued` handed to the transport (0 where the reporter does not say). */
+  inFlight: number;
   queued: number;
   raw: unknown;
 }
@@ -63,6 +65,8 @@ export interface AppReport {
   served: number;
   stats: Stats | null;
   maxQueued: number;
+  /** Peak of the spans in batches handed to the transport (0 where stats() does not say). */
+  maxInFlight: number;
   sockets: { opened: number; open: number; maxOpen: number };
 }
 
@@ -138,8 +142,9 @@ export interface LoadResult {
   sent: number;
   ok: number;
   failed: number;
-  /** Requests per second actually achieved. */
+  /** Requests per second actually achieved, and over how long. */
   rate: number;
+  seconds: number;
   /** The largest { items, bytes } of baggage a response reported. */
   maxBaggage: { items: number; bytes: number };
   firstError?: string;
@@ -153,7 +158,7 @@ export async function load(
   port: number, rate: number, seconds: number, headers: () => http.OutgoingHttpHeaders = () => ({}),
 ): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-  const result: LoadResult = { sent: 0, ok: 0, failed: 0, rate: 0, maxBaggage: { items: 0, bytes: 0 } };
+  const result: LoadResult = { sent: 0, ok: 0, failed: 0, rate: 0, seconds: 0, maxBaggage: { items: 0, bytes: 0 } };
   const total = Math.round(rate * seconds);
   const started = Date.now();
   let inFlight = 0;
@@ -202,7 +207,8 @@ export async function load(
     }, 10);
   });
   if (inFlight > 0) await allDone;
-  result.rate = Math.round(result.sent / ((Date.now() - started) / 1000));
+  result.seconds = (Date.now() - started) / 1000;
+  result.rate = Math.round(result.sent / result.seconds);
   agent.destroy();
   return result;
 }

@@ -86,7 +86,8 @@ export async function collectorRefusing(): Promise<Rows> {
     // can read, so allow 5 s for it.
     rows.add('spans flow again after recovery', `${flowMs === Infinity ? 'never' : `${flowMs} ms`}`, '<= 1 s flush + 5 s backoff', flowMs <= 6000);
     rows.add(`queue peak during ${seconds} s outage (${outage.rate} req/s)`, during.maxQueued, `<= ${MAX_QUEUE}`, during.maxQueued <= MAX_QUEUE);
-    rows.add('tracer sockets open at once', `${during.sockets.maxOpen} (${during.sockets.opened} opened)`, '<= 2 (sender cap)', during.sockets.maxOpen <= 2);
+    rows.add('tracer sockets open at once, spans in flight peak', `${during.sockets.maxOpen} (${during.sockets.opened} opened), ${during.maxInFlight}`,
+      `<= 2 (sender cap), <= ${MAX_QUEUE}`, during.sockets.maxOpen <= 2 && during.maxInFlight <= MAX_QUEUE);
     appFailures(rows, app, outage);
     const last = await app.flushed();
     checkIdentity(rows, last.stats, last.served * SPANS_PER_REQUEST);
