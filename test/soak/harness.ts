@@ -77,7 +77,7 @@ export class App {
   stderr = '';
   stdout = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-  #waiting: Array<{ type: string; resolve: (m: AppReport) => void }> = [];
+  #waiting: Array<{ type: string; resolve: (m: AppReport) => void; reject: (e: Error) => void }> = [];
   #ready: Promise<void>;
 
   constructor(env: Record<string, string>, killAfterMs: number) {
@@ -92,6 +92,8 @@ export class App {
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => {
         clearTimeout(killer);
+        // A question the app can no longer answer fails the scenario instead of hanging the run.
+        for (const w of this.#waiting.splice(0)) w.reject(new Error(`soak app exited (${code ?? signal}): ${this.stderr.slice(0, 300)}`));
         resolve({ code, signal, at: Date.now() });
       });
     });
@@ -114,9 +116,22 @@ export class App {
   }
 
   #ask(cmd: string, type: string): Promise<AppReport> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null || !this.child.connected) {
+      return Promise.reject(new Error(`soak app is gone (${this.child.exitCode ?? this.child.signalCode}): ${this.stderr.slice(0, 300)}`));
+    }
     return new Promise((resolve, reject) => {
-      this.#waiting.push({ type, resolve });
-      this.child.send({ cmd }, (err) => { if (err) reject(err); });
+      // A flush waits at most for the sender's timeouts; 60 s means the app is stuck.
+      const timer = setTimeout(() => {
+        this.#waiting.splice(this.#waiting.indexOf(entry), 1);
+        reject(new Error(`soak app did not answer '${cmd}' within 60 s`));
+      }, 60_000);
+      const entry = {
+        type,
+        resolve: (m: AppReport) => { clearTimeout(timer); resolve(m); },
+        reject: (e: Error) => { clearTimeout(timer); reject(e); },
+      };
+      this.#waiting.push(entry);
+      this.child.send({ cmd }, (err) => { if (err) entry.reject(err); });
     });
   }
 
@@ -136,6 +151,46 @@ export class App {
     const r = await this.exited;
     return { code: r.code, signal: r.signal, ms: r.at - from };
   }
+}
+
+/** Samples the app's RSS once a second until stopped. */
+export function watchRss(app: App): { stop(): Promise<Array<{ t: number; rss: number }>> } {
+  const samples: Array<{ t: number; rss: number }> = [];
+  const started = Date.now();
+  let running = true;
+  let failure: Error | undefined;
+  const loop = (async () => {
+    try {
+      while (running) {
+        const s = await app.stats();
+        samples.push({ t: (Date.now() - started) / 1000, rss: s.rss });
+        await pause(1000);
+      }
+    } catch (err) {
+      failure = err as Error; // reported by stop(), never an unhandled rejection
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      if (failure !== undefined) throw failure;
+      return samples;
+    },
+  };
+}
+
+/** RSS growth from the first sample after `warmup` seconds to the peak after it. */
+export function rssRow(rows: Rows, label: string, samples: Array<{ t: number; rss: number }>, warmup: number): void {
+  const after = samples.filter((s) => s.t >= warmup);
+  if (after.length < 2) {
+    rows.add(label, `${after.length} sample(s) after warm-up`, '<= 20 MB', false);
+    return;
+  }
+  const base = after[0].rss;
+  const peak = Math.max(...after.map((s) => s.rss));
+  const growth = peak - base;
+  rows.add(label, `${mb(growth)} (${mb(base)} -> peak ${mb(peak)}, end ${mb(after[after.length - 1].rss)})`, '<= 20 MB', growth <= 20 * 1024 * 1024);
 }
 
 export interface LoadResult {

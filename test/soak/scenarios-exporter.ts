@@ -1,6 +1,6 @@
 // The long exporter scenarios: agent absent, collector refusing then back, collector hanging.
 // Each runs the soak app in its own process under the preload and ends with the accounting identity.
-import { App, checkIdentity, deadUdpPort, load, mb, pause, Rows, soakSeconds, type AppReport } from './harness';
+import { App, checkIdentity, deadUdpPort, load, pause, Rows, rssRow, soakSeconds, watchRss, type AppReport } from './harness';
 import { SoakCollector } from './receivers';
 
 const BASE_ENV = { JAEGER_SERVICE_NAME: 'soak', JAEGER_SAMPLER_TYPE: 'const', JAEGER_SAMPLER_PARAM: '1' };
@@ -31,32 +31,19 @@ export async function agentAbsent(): Promise<Rows> {
   const warmup = Math.max(2, Math.round(seconds / 6));
   const port = await deadUdpPort();
   const app = new App({ ...BASE_ENV, JAEGER_AGENT_HOST: '127.0.0.1', JAEGER_AGENT_PORT: String(port) }, (seconds + 60) * 1000);
-  await app.ready();
-  const samples: Array<{ t: number; rss: number }> = [];
-  const started = Date.now();
-  const loading = load(app.port, RATE, seconds);
-  let sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      const s = await app.stats();
-      samples.push({ t: (Date.now() - started) / 1000, rss: s.rss });
-      await pause(1000);
-    }
-  })();
-  const result = await loading;
-  sampling = false;
-  await sampler;
-  const last = await app.flushed();
-  samples.push({ t: (Date.now() - started) / 1000, rss: last.rss });
-  const after = samples.filter((s) => s.t >= warmup);
-  const base = after[0]?.rss ?? last.rss;
-  const peak = Math.max(...after.map((s) => s.rss));
-  const growth = peak - base;
-  rows.add(`RSS growth after ${warmup} s warm-up (${seconds} s, ${result.rate} req/s)`,
-    `${mb(growth)} (${mb(base)} -> peak ${mb(peak)}, end ${mb(last.rss)})`, '<= 20 MB', growth <= 20 * 1024 * 1024);
-  appFailures(rows, app, result);
-  checkIdentity(rows, last.stats, last.served * SPANS_PER_REQUEST);
-  exitRow(rows, await app.stop(), 10_000);
+  try {
+    await app.ready();
+    const rss = watchRss(app);
+    const result = await load(app.port, RATE, seconds);
+    const samples = await rss.stop();
+    const last = await app.flushed();
+    rssRow(rows, `RSS growth after ${warmup} s warm-up (${seconds} s, ${result.rate} req/s)`, samples, warmup);
+    appFailures(rows, app, result);
+    checkIdentity(rows, last.stats, last.served * SPANS_PER_REQUEST);
+    exitRow(rows, await app.stop(), 10_000);
+  } finally {
+    app.child.kill('SIGKILL');
+  }
   return rows;
 }
 
@@ -68,6 +55,7 @@ export async function agentAbsent(): Promise<Rows> {
 export async function collectorRefusing(): Promise<Rows> {
   const rows = new Rows('2 collector refusing');
   const seconds = soakSeconds();
+  const warmup = Math.max(2, Math.round(seconds / 6));
   const collector = await new SoakCollector().start();
   const app = new App({ ...BASE_ENV, JAEGER_ENDPOINT: collector.url }, (seconds + 120) * 1000);
   try {
@@ -75,7 +63,9 @@ export async function collectorRefusing(): Promise<Rows> {
     // Healthy, outage under load, back.
     await load(app.port, RATE, 2);
     await collector.setMode('refuse');
+    const rss = watchRss(app);
     const outage = await load(app.port, RATE, seconds);
+    const samples = await rss.stop();
     const during = await app.stats();
     await collector.setMode('ok');
     const recovered = Date.now();
@@ -85,6 +75,7 @@ export async function collectorRefusing(): Promise<Rows> {
     // One flush interval (1 s) plus the sender's backoff; the backoff is not capped anywhere we
     // can read, so allow 5 s for it.
     rows.add('spans flow again after recovery', `${flowMs === Infinity ? 'never' : `${flowMs} ms`}`, '<= 1 s flush + 5 s backoff', flowMs <= 6000);
+    rssRow(rows, `RSS growth during the outage, after ${warmup} s`, samples, warmup);
     rows.add(`queue peak during ${seconds} s outage (${outage.rate} req/s)`, during.maxQueued, `<= ${MAX_QUEUE}`, during.maxQueued <= MAX_QUEUE);
     rows.add('tracer sockets open at once, spans in flight peak', `${during.sockets.maxOpen} (${during.sockets.opened} opened), ${during.maxInFlight}`,
       `<= 2 (sender cap), <= ${MAX_QUEUE}`, during.sockets.maxOpen <= 2 && during.maxInFlight <= MAX_QUEUE);
@@ -125,13 +116,16 @@ async function settle(app: App): Promise<AppReport> {
 export async function collectorHanging(): Promise<Rows> {
   const rows = new Rows('3 collector hanging');
   const seconds = soakSeconds();
+  const warmup = Math.max(2, Math.round(seconds / 6));
   const timeoutMs = 5000; // JAEGER_REPORTER_TIMEOUT's default
   const collector = await new SoakCollector().start();
   await collector.setMode('hang');
   const app = new App({ ...BASE_ENV, JAEGER_ENDPOINT: collector.url }, (seconds + 120) * 1000);
   try {
     await app.ready();
+    const rss = watchRss(app);
     const result = await load(app.port, RATE, seconds);
+    const samples = await rss.stop();
     const during = await app.stats();
     // The flush waits for every request in flight, so each hung one has met its timeout by now.
     const last = await app.flushed();
@@ -142,6 +136,7 @@ export async function collectorHanging(): Promise<Rows> {
       '<= 2 (sender cap)', last.sockets.maxOpen <= 2);
     rows.add('hung requests ended by the client, longest', `${collector.hangsEnded} of ${collector.requests}, ${collector.maxHangMs} ms`,
       `all, <= ${timeoutMs} ms timeout + 1 s`, collector.hangsEnded === collector.requests && collector.maxHangMs <= timeoutMs + 1000);
+    rssRow(rows, `RSS growth after ${warmup} s warm-up`, samples, warmup);
     rows.add('queue peak', during.maxQueued, `<= ${MAX_QUEUE}`, during.maxQueued <= MAX_QUEUE);
     appFailures(rows, app, result);
     checkIdentity(rows, last.stats, last.served * SPANS_PER_REQUEST);
