@@ -88,6 +88,7 @@ export async function debugFlood(): Promise<Rows> {
     rows.add('baggage kept per request (items, bytes)', `${result.maxBaggage.items}, ${result.maxBaggage.bytes}`, '<= 64, <= 8192', result.maxBaggage.items <= 64 && result.maxBaggage.bytes <= 8192);
     rows.add('requests failed', `${result.failed}${result.firstError ? ` (${result.firstError})` : ''}`, '0', result.failed === 0);
     checkIdentity(rows, last.stats);
+    rows.add('received = reported ok (healthy agent)', `${agent.spans.length} / ${last.stats?.ok}`, 'equal', agent.spans.length === last.stats?.ok);
     const stop = await app.stop();
     rows.add('app exits by itself', `code ${stop.code ?? stop.signal} in ${stop.ms} ms`, 'code 0 within 10000 ms', stop.code === 0 && stop.ms <= 10_000);
   } finally {
