@@ -5,7 +5,7 @@
 //   node dist/test/soak/run.js 2 5        only the scenarios whose number is given
 import type { Row, Rows } from './harness';
 import { soakSeconds } from './harness';
-import { agentAbsent, collectorHanging, collectorRefusing } from './scenarios-exporter';
+import { agentAbsent, badSettings, collectorHanging, collectorRefusing } from './scenarios-exporter';
 import { debugFlood, scriptExit, udpFlood } from './scenarios-flood';
 
 const SCENARIOS: Array<[string, string, () => Promise<Rows>]> = [
@@ -15,6 +15,7 @@ const SCENARIOS: Array<[string, string, () => Promise<Rows>]> = [
   ['4', '4 UDP flood', udpFlood],
   ['5', '5 debug/baggage flood', debugFlood],
   ['6', '6 100-span script exit', scriptExit],
+  ['7', '7 bad settings', badSettings],
 ];
 
 function table(rows: Row[]): string {

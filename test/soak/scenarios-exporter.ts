@@ -148,3 +148,39 @@ export async function collectorHanging(): Promise<Rows> {
   }
   return rows;
 }
+
+/**
+ * 7. Bad reporter settings under load (the reference client dies a second after
+ * JAEGER_AGENT_PORT=99999): the app starts and serves, with at most one warning per variable.
+ */
+export async function badSettings(): Promise<Rows> {
+  const rows = new Rows('7 bad settings');
+  const { SCHEMA } = require('../../src/config/schema') as { SCHEMA: ReadonlyArray<{ env: string }> };
+  // Host names stay on loopback: a garbage name would be looked up by the system resolver.
+  const HOSTS = new Set(['JAEGER_AGENT_HOST', 'JAEGER_SAMPLER_HOST', 'JAEGER_SAMPLER_MANAGER_HOST_PORT', 'JAEGER_SAMPLING_ENDPOINT']);
+  const garbage: Record<string, string> = { JAEGER_AGENT_HOST: '127.0.0.1', JAEGER_SAMPLER_MANAGER_HOST_PORT: '127.0.0.1:1' };
+  for (const { env } of SCHEMA) if (!HOSTS.has(env) && env !== 'JAEGER_DISABLED') garbage[env] = '%zz{-1e999}\u00e9 ,=;';
+  const cases: Array<[string, Record<string, string>]> = [
+    ['JAEGER_AGENT_PORT=99999', { JAEGER_SERVICE_NAME: 'soak', JAEGER_AGENT_HOST: '127.0.0.1', JAEGER_AGENT_PORT: '99999' }],
+    ['JAEGER_ENDPOINT=not a url', { JAEGER_SERVICE_NAME: 'soak', JAEGER_ENDPOINT: 'not a url' }],
+    [`garbage in ${Object.keys(garbage).length} JAEGER_* variables`, garbage],
+  ];
+  for (const [label, env] of cases) {
+    const app = new App(env, 60_000);
+    try {
+      await app.ready();
+      const result = await load(app.port, 100, 3);
+      const lines = app.stderr.split('\n').filter(Boolean);
+      const named = Object.keys(env).filter((k) => k !== 'JAEGER_SERVICE_NAME').map((k) => [k, lines.filter((l) => l.includes(`${k}=`)).length] as const);
+      const most = named.reduce((a, b) => (b[1] > a[1] ? b : a), ['-', 0] as readonly [string, number]);
+      const foreign = lines.filter((l) => !l.startsWith('jaeger-auto '));
+      rows.add(`${label}: requests served over ${result.seconds.toFixed(0)} s`, `${result.ok} ok, ${result.failed} failed`, 'all ok', result.failed === 0 && result.ok > 0);
+      rows.add(`${label}: warnings`, `${lines.length - foreign.length} lines, most for one variable ${most[1]} (${most[0]})${foreign.length ? `; other: ${foreign[0].slice(0, 40)}` : ''}`,
+        '<= 1 per variable, no other line', most[1] <= 1 && foreign.length === 0);
+      exitRow(rows, await app.stop(), 10_000);
+    } finally {
+      app.child.kill('SIGKILL');
+    }
+  }
+  return rows;
+}
