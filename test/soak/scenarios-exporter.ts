@@ -69,11 +69,9 @@ export async function collectorRefusing(): Promise<Rows> {
     const during = await app.stats();
     await collector.setMode('ok');
     const recovered = Date.now();
-    const after = load(app.port, RATE, 5);
-    await after;
+    await load(app.port, RATE, 5);
     const flowMs = collector.firstAfterRecovery === undefined ? Infinity : collector.firstAfterRecovery - recovered;
-    // One flush interval (1 s) plus the sender's backoff; the backoff is not capped anywhere we
-    // can read, so allow 5 s for it.
+    // One flush interval (1 s) plus the sender's backoff, which the exporter caps at 5 s.
     rows.add('spans flow again after recovery', `${flowMs === Infinity ? 'never' : `${flowMs} ms`}`, '<= 1 s flush + 5 s backoff', flowMs <= 6000);
     rssRow(rows, `RSS growth during the outage, after ${warmup} s`, samples, warmup);
     rows.add(`queue peak during ${seconds} s outage (${outage.rate} req/s)`, during.maxQueued, `<= ${MAX_QUEUE}`, during.maxQueued <= MAX_QUEUE);
@@ -94,6 +92,7 @@ export async function collectorRefusing(): Promise<Rows> {
       - (before.stats ? Object.values(before.stats.dropped).reduce((a, b) => a + b, 0) : 0);
     rows.add(`short outage (3 s, ${short.ok * SPANS_PER_REQUEST} spans): spans lost`, lost, '0', lost === 0 && short.failed === 0);
     checkIdentity(rows, end.stats, end.served * SPANS_PER_REQUEST);
+    rows.add('received = reported ok after the short outage', `${collector.spans} / ${end.stats?.ok}`, 'equal', collector.spans === end.stats?.ok);
     exitRow(rows, await app.stop(), 10_000);
   } finally {
     app.child.kill('SIGKILL');
