@@ -68,6 +68,8 @@ export interface AppReport {
   /** Peak of the spans in batches handed to the transport (0 where stats() does not say). */
   maxInFlight: number;
   sockets: { opened: number; open: number; maxOpen: number };
+  /** dns.lookup calls by host name. */
+  lookups: Record<string, number>;
 }
 
 /** test/fixtures/soak-app.js under `node -r ./register.js`, with an IPC channel. */
