@@ -15,6 +15,7 @@
 import { channel as dcChannel, type Channel } from 'node:diagnostics_channel';
 import { defineInstrumentation, type InstrumentationDefinition } from '../src/loader/definition';
 import { setError, shouldTrace, startSpan } from '../src/shim/span-helpers';
+import { bindInstrumentation } from '../src/shim/guard';
 import { getTracer } from '../src/tracer/global';
 import type { JaegerSpan } from '../src/tracer/span';
 import {
@@ -169,8 +170,10 @@ export function subscribe(): () => void {
   for (const [name, fn] of SUBSCRIBERS) {
     const channel = dcChannel(name);
     channels.push(channel);
-    channel.subscribe(fn);
-    done.push([channel, fn]);
+    // Run as undici: a fault in our span code disables undici's tracing (src/shim/guard.ts).
+    const bound = bindInstrumentation(fn) as typeof fn;
+    channel.subscribe(bound);
+    done.push([channel, bound]);
   }
   return () => {
     for (const [channel, fn] of done) {

@@ -5,7 +5,8 @@
 // callbacks (assertQueue, consume's ok, get…) do not run in the socket's context.
 import { types } from 'node:util';
 import type * as opentracing from 'opentracing';
-import { setError, shouldTrace } from '../../src/shim/span-helpers';
+import { setError, shouldTrace, startSpanWith } from '../../src/shim/span-helpers';
+import { bindInstrumentation } from '../../src/shim/guard';
 import { activate, activeScope, bind, type Scope } from '../../src/context/scope-manager';
 import { getTracer } from '../../src/tracer/global';
 import { SPAN_KIND_MESSAGING_CONSUMER } from '../../src/tracer/tags';
@@ -34,12 +35,13 @@ export function wrapConsume(original: Fn): Fn {
 }
 
 function tracedConsumer(channel: unknown, queue: string, callback: Fn): Fn {
+  const startSpan = bindInstrumentation(messageSpan); // runs later, as amqplib (src/shim/guard.ts)
   return function consumer(this: unknown, message: Message) {
     // null: the server cancelled the consumer; it passes through untouched.
     if (message === null || typeof message !== 'object' || !shouldTrace()) return callback.apply(this, arguments as any);
     let span: opentracing.Span | undefined;
     try {
-      span = messageSpan(operationName('consume', queue), queue, message, channel, undefined, undefined);
+      span = startSpan(operationName('consume', queue), queue, message, channel, undefined, undefined);
     } catch {
       span = undefined;
     }
@@ -81,6 +83,7 @@ export function wrapGetPromise(original: Fn): Fn {
     const started = nowMillis();
     const caller = activeScope();
     const channel = this;
+    const getDone = bindInstrumentation(spanGot);
     const state: { result?: unknown; ok?: boolean } = {};
     const observe = () => {
       const thenable = state.result as PromiseLike<unknown> | null;
@@ -122,6 +125,7 @@ export function wrapGetCallback(original: Fn): Fn {
     const caller = activeScope();
     const bound = bind(cb as Fn, caller);
     const channel = this;
+    const getDone = bindInstrumentation(spanGot);
     const args = Array.prototype.slice.call(arguments);
     args[2] = function got(this: unknown, err: unknown, message: Message) {
       getDone(channel, queue, message, err, started, caller);
@@ -131,7 +135,7 @@ export function wrapGetCallback(original: Fn): Fn {
   };
 }
 
-function getDone(channel: unknown, queue: string, message: Message, err: unknown, started: number, caller: Scope | undefined): void {
+function spanGot(channel: unknown, queue: string, message: Message, err: unknown, started: number, caller: Scope | undefined): void {
   try {
     const span = messageSpan(operationName('get', queue), queue, message, channel, caller?.span ?? null, started);
     if (span !== undefined) finish(span, err);
@@ -152,7 +156,7 @@ function messageSpan(
   if (tracer === undefined) return undefined;
   const context = message ? extractContext(message) : null;
   const routingKey = message ? message.fields?.routingKey : undefined;
-  return tracer.startSpan(operation, {
+  return startSpanWith(tracer, operation, {
     childOf: parent ?? undefined,
     references: context === null ? undefined : [followsFrom(context)],
     ignoreActiveSpan: true,

@@ -4,6 +4,7 @@
 // (the `module-sync` export condition), whose internal files no require hook sees. The channel's
 // start is bound to our scope store, so execution (and every resolver) runs in the operation span.
 import type * as opentracing from 'opentracing';
+import { bindInstrumentation } from '../../src/shim/guard';
 import { activeScope, bindChannelStore, type Scope, type StoreBindable } from '../../src/context/scope-manager';
 import type { PatchContext } from '../../src/loader/definition';
 import { shouldTrace } from '../../src/shim/span-helpers';
@@ -36,7 +37,9 @@ export function subscribeExecute(ctx: PatchContext): boolean {
   const dc = require('node:diagnostics_channel') as { tracingChannel?: (name: string) => TracingChannel };
   if (typeof dc.tracingChannel !== 'function') return false;
   const channel = dc.tracingChannel(EXECUTE_CHANNEL);
-  const unbind = bindChannelStore(channel.start, (message: ExecuteMessage) => startScope(message, ctx));
+  // Runs as graphql (src/shim/guard.ts); once graphql's tracing is disabled, the caller's scope.
+  const start = bindInstrumentation(startScope);
+  const unbind = bindChannelStore(channel.start, (message: ExecuteMessage) => start(message, ctx) ?? activeScope());
   channel.end.subscribe?.(onEnd);
   channel.asyncEnd.subscribe?.(onAsyncEnd);
   unsubscribe = () => {

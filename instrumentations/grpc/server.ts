@@ -7,7 +7,8 @@
 import net from 'node:net';
 import type * as opentracing from 'opentracing';
 import type { JaegerSpan } from '../../src/tracer/span';
-import { setError, shouldTrace } from '../../src/shim/span-helpers';
+import { setError, shouldTrace, startSpanWith } from '../../src/shim/span-helpers';
+import { bindInstrumentation } from '../../src/shim/guard';
 import { runInScope, type Scope } from '../../src/context/scope-manager';
 import { getTracer } from '../../src/tracer/global';
 import {
@@ -45,11 +46,12 @@ export function wrapRegister(original: Register): Register {
 }
 
 function tracedHandler(handler: Handler, path: string): Handler {
+  const enter = bindInstrumentation(enterCall); // runs later, as grpc (src/shim/guard.ts)
   const traced = function (this: unknown, call: ServerCall) {
     if (!shouldTrace()) return handler.apply(this, arguments as any);
     let span: JaegerSpan | undefined;
     try {
-      span = enterCall(call, path);
+      span = enter(call, path);
     } catch {
       span = undefined;
     }
@@ -88,7 +90,8 @@ function enterCall(call: ServerCall, path: string): JaegerSpan | undefined {
     parent = null; // malformed metadata: a new root
   }
   // Never a child of whatever the http2 session's context holds: the metadata alone decides.
-  const span = tracer.startSpan(path, { childOf: parent ?? undefined, ignoreActiveSpan: true });
+  const span = startSpanWith(tracer, path, { childOf: parent ?? undefined, ignoreActiveSpan: true });
+  if (span === undefined) return undefined;
   if (span.spanContext.isSampled) {
     span.setTag(SPAN_KIND, SPAN_KIND_RPC_SERVER);
     span.setTag(COMPONENT, COMPONENT_GRPC);

@@ -4,7 +4,7 @@
 import type * as opentracing from 'opentracing';
 import type { PatchContext } from '../../src/loader/definition';
 import type { JaegerSpan } from '../../src/tracer/span';
-import { shouldTrace } from '../../src/shim/span-helpers';
+import { shouldTrace, startSpanWith } from '../../src/shim/span-helpers';
 import { getTracer } from '../../src/tracer/global';
 import { runInScope, type Scope } from '../../src/context/scope-manager';
 import {
@@ -95,7 +95,8 @@ function enterRequest(req: Req, res: Res): Scope | undefined {
   }
   const method = typeof req.method === 'string' ? req.method : 'GET';
   // Never a child of whatever the socket's context holds: the headers alone decide the parent.
-  const span = tracer.startSpan(method, { childOf: parent ?? undefined, ignoreActiveSpan: true });
+  const span = startSpanWith(tracer, method, { childOf: parent ?? undefined, ignoreActiveSpan: true });
+  if (span === undefined) return undefined;
   if (span.spanContext.isSampled) {
     span.setTag(SPAN_KIND, SPAN_KIND_RPC_SERVER);
     span.setTag(COMPONENT, COMPONENT_HTTP);

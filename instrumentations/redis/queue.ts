@@ -1,6 +1,6 @@
 import { activeScope } from '../../src/context/scope-manager';
 import { dbSettings, redisStatement, truncate } from '../../src/shim/db';
-import { shouldTrace } from '../../src/shim/span-helpers';
+import { shouldTrace, startSpanWith } from '../../src/shim/span-helpers';
 import { getTracer } from '../../src/tracer/global';
 import type { JaegerSpan } from '../../src/tracer/span';
 import {
@@ -57,7 +57,7 @@ function startCommandSpan(name: string, connection: Connection | undefined): Jae
   if (connection !== undefined && !connection.connecting && activeScope() === connection.scope) return undefined;
   const tracer = getTracer();
   if (tracer === undefined) return undefined;
-  return tracer.startSpan(`redis ${name}`, {
+  return startSpanWith(tracer, `redis ${name}`, {
     tags: { [SPAN_KIND]: SPAN_KIND_RPC_CLIENT, [COMPONENT]: 'redis', [DB_TYPE]: 'redis', ...connection?.peer },
   });
 }

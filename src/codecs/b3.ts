@@ -1,7 +1,7 @@
 import { JaegerSpanContext, normalizeSpanId, normalizeTraceId } from '../tracer/span-context';
 import { DEBUG_FLAG, SAMPLED_FLAG } from '../tracer/constants';
 import type { Carrier } from './codec';
-import { CarrierReader, extractWith, type FormatCodec } from './carrier';
+import { CarrierReader, extractWith, type FormatCodec, type FormatOptions } from './carrier';
 
 // Zipkin B3, multi-header and single-header. Both forms are read whichever one is injected; a
 // valid single header wins over the multi headers. B3 carries no baggage.
@@ -22,7 +22,7 @@ export const B3_SINGLE = 'b3';
 const DEBUG = SAMPLED_FLAG | DEBUG_FLAG;
 
 /** Options of the B3 codec. */
-export interface B3CodecOptions {
+export interface B3CodecOptions extends FormatOptions {
   /** Inject the single `b3` header instead of the X-B3-* headers. */
   single: boolean;
 }
@@ -58,7 +58,7 @@ export function createB3Codec(options: B3CodecOptions): FormatCodec {
     },
 
     extract(carrier: Carrier): JaegerSpanContext | null {
-      return extractWith(codec, carrier);
+      return extractWith(codec, carrier, options);
     },
   };
   return codec;

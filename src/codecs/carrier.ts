@@ -6,10 +6,31 @@ import type { JaegerSpanContext } from '../tracer/span-context';
 
 /** A longer header value is ignored. Node's own default limit for all headers together is 16 KiB. */
 export const MAX_HEADER_LENGTH = 8192;
-/** At most this many baggage items are extracted (the W3C baggage member limit). */
-export const MAX_BAGGAGE_ITEMS = 180;
-/** At most this many characters of baggage keys and values together are extracted. */
-export const MAX_BAGGAGE_CHARS = 16384;
+/** Default bound on baggage items kept per context (W3C Baggage asks at least 64 be propagated). */
+export const MAX_BAGGAGE_ITEMS = 64;
+/** Default bound on the UTF-8 bytes of baggage keys and values together (W3C Baggage: 8192). */
+export const MAX_BAGGAGE_BYTES = 8192;
+
+/** How much baggage one context may hold (JAEGER_BAGGAGE_MAX_ITEMS / JAEGER_BAGGAGE_MAX_BYTES). */
+export interface BaggageLimits {
+  readonly maxItems: number;
+  readonly maxBytes: number;
+}
+
+export const DEFAULT_BAGGAGE_LIMITS: BaggageLimits = Object.freeze({
+  maxItems: MAX_BAGGAGE_ITEMS, maxBytes: MAX_BAGGAGE_BYTES,
+});
+
+/** Limits from untrusted numbers: anything not a non-negative integer falls back to the default. */
+export function baggageLimits(maxItems?: number, maxBytes?: number): BaggageLimits {
+  const ok = (n: number | undefined): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0;
+  if (!ok(maxItems) && !ok(maxBytes)) return DEFAULT_BAGGAGE_LIMITS;
+  return Object.freeze({
+    maxItems: ok(maxItems) ? maxItems : MAX_BAGGAGE_ITEMS,
+    maxBytes: ok(maxBytes) ? maxBytes : MAX_BAGGAGE_BYTES,
+  });
+}
+
 /** Keys past this many are not scanned for case-insensitive matches (Node's maxHeadersCount). */
 const MAX_SCANNED_KEYS = 2000;
 
@@ -38,6 +59,15 @@ export class CarrierReader {
     return single(this.#raw(name));
   }
 
+  /** Like get(), but an array of differing values reads as absent (a header that must occur once). */
+  getUnique(name: string): string | undefined {
+    const v = this.#raw(name);
+    if (Array.isArray(v)) {
+      for (let i = 1; i < v.length; i++) if (v[i] !== v[0]) return undefined;
+    }
+    return single(v);
+  }
+
   /** Like get(), but an array value is joined with ',' (for list headers such as tracestate). */
   getList(name: string): string | undefined {
     const v = this.#raw(name);
@@ -50,6 +80,15 @@ export class CarrierReader {
       if (joined.length > MAX_HEADER_LENGTH) return undefined;
     }
     return v.length === 0 ? undefined : joined;
+  }
+
+  /** True when the header is there but was read as absent for being over MAX_HEADER_LENGTH. */
+  oversized(name: string): boolean {
+    const v = this.#raw(name);
+    const items: unknown[] = Array.isArray(v) ? v : [v];
+    let length = 0;
+    for (const item of items) if (typeof item === 'string') length += item.length;
+    return length > MAX_HEADER_LENGTH;
   }
 
   /** Original keys whose lowercase form starts with the prefix given at construction. */
@@ -113,36 +152,91 @@ export function safeEncode(value: string): string | undefined {
   }
 }
 
-/** Collects baggage items within MAX_BAGGAGE_ITEMS / MAX_BAGGAGE_CHARS; the first value of a key wins. */
+/** UTF-8 length, without encoding for the common all-ASCII case. */
+export function utf8Bytes(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s, 'utf8');
+  return s.length;
+}
+
+/**
+ * Collects baggage items within the limits; the first value of a key wins. Items refused by the
+ * limits are remembered by key (the input is bounded by the header and key limits), so one
+ * extraction that reads several formats counts each refused key once: see droppedCount().
+ */
 export class BaggageBuilder {
   items: Record<string, string> | undefined;
+  readonly #limits: BaggageLimits;
   #count = 0;
-  #chars = 0;
+  #bytes = 0;
+  #refused: Set<string> | undefined;
 
-  constructor(initial?: Readonly<Record<string, string>>) {
+  constructor(initial?: Readonly<Record<string, string>>, limits: BaggageLimits = DEFAULT_BAGGAGE_LIMITS) {
+    this.#limits = limits;
     if (initial === undefined) return;
     for (const key in initial) this.add(key, initial[key]);
   }
 
-  /** False once the bounds are reached, so callers can stop reading. */
-  add(key: string, value: string): boolean {
-    if (this.#count >= MAX_BAGGAGE_ITEMS) return false;
+  get limits(): BaggageLimits {
+    return this.#limits;
+  }
+
+  /** True once no further item can be kept: callers may skip decoding and call refuse(). */
+  get full(): boolean {
+    return this.#count >= this.#limits.maxItems || this.#bytes >= this.#limits.maxBytes;
+  }
+
+  /** Adds an item unless it is already there or a bound refuses it. */
+  add(key: string, value: string): void {
     // An own '__proto__' property cannot be created by assignment; such a key is dropped.
-    if (key === '' || key === '__proto__') return true;
-    const items = (this.items ??= {});
-    if (Object.prototype.hasOwnProperty.call(items, key)) return true;
-    const chars = this.#chars + key.length + value.length;
-    if (chars > MAX_BAGGAGE_CHARS) return true;
-    items[key] = value;
-    this.#chars = chars;
+    if (key === '' || key === '__proto__') return;
+    const items = this.items;
+    if (items !== undefined && Object.prototype.hasOwnProperty.call(items, key)) return;
+    if (this.#count >= this.#limits.maxItems) return this.refuse(key);
+    const bytes = this.#bytes + utf8Bytes(key) + utf8Bytes(value);
+    if (bytes > this.#limits.maxBytes) return this.refuse(key);
+    (this.items ??= {})[key] = value;
+    this.#bytes = bytes;
     this.#count++;
-    return true;
+  }
+
+  /** Records a whole baggage header left out for its size: one item, since its items were not read. */
+  refuseHeader(name: string): void {
+    (this.#refused ??= new Set()).add(`\0${name}`);
+  }
+
+  /** Records an item the bounds leave out, without looking at its value. */
+  refuse(key: string): void {
+    if (key === '' || key === '__proto__') return;
+    const items = this.items;
+    if (items !== undefined && Object.prototype.hasOwnProperty.call(items, key)) return;
+    (this.#refused ??= new Set()).add(key);
   }
 
   addAll(baggage: Readonly<Record<string, string>> | undefined): void {
     if (baggage === undefined) return;
-    for (const key in baggage) if (!this.add(key, baggage[key])) return;
+    for (const key in baggage) this.add(key, baggage[key]);
   }
+
+  /** Keys the bounds left out (some may have been kept by another builder of the same extraction). */
+  get refused(): ReadonlySet<string> | undefined {
+    return this.#refused;
+  }
+}
+
+/** Distinct keys the builders refused that are not among the items finally kept. */
+export function countDropped(
+  kept: Readonly<Record<string, string>> | undefined, ...builders: Array<BaggageBuilder | undefined>
+): number {
+  let seen: Set<string> | undefined;
+  for (const b of builders) {
+    const r = b?.refused;
+    if (r === undefined) continue;
+    for (const key of r) {
+      if (kept !== undefined && Object.prototype.hasOwnProperty.call(kept, key)) continue;
+      (seen ??= new Set()).add(key);
+    }
+  }
+  return seen === undefined ? 0 : seen.size;
 }
 
 /**
@@ -151,16 +245,43 @@ export class BaggageBuilder {
  */
 export interface FormatCodec extends Codec {
   readonly baggagePrefix: string;
-  extractFrom(reader: CarrierReader): JaegerSpanContext | null;
+  /** `bag` collects the format's baggage; the context returned holds bag.items. */
+  extractFrom(reader: CarrierReader, bag: BaggageBuilder): JaegerSpanContext | null;
   extractBaggage?(reader: CarrierReader, into: BaggageBuilder): void;
 }
 
+/** Options every format codec takes. */
+export interface FormatOptions {
+  /** Bounds on extracted baggage; DEFAULT_BAGGAGE_LIMITS when absent. */
+  baggage?: BaggageLimits;
+  /** Told how many baggage items one extraction left out (only when some were). */
+  onBaggageDropped?: (count: number) => void;
+}
+
 /** Codec.extract for a single format: a fresh reader, and nothing thrown. */
-export function extractWith(codec: FormatCodec, carrier: Carrier): JaegerSpanContext | null {
+export function extractWith(codec: FormatCodec, carrier: Carrier, options: FormatOptions): JaegerSpanContext | null {
   if (carrier == null || typeof carrier !== 'object') return null;
   try {
-    return codec.extractFrom(new CarrierReader(carrier, codec.baggagePrefix));
+    const bag = new BaggageBuilder(undefined, options.baggage);
+    const ctx = codec.extractFrom(new CarrierReader(carrier, codec.baggagePrefix), bag);
+    reportDropped(options, bag.items, bag);
+    return ctx;
   } catch {
     return null;
+  }
+}
+
+/** Calls onBaggageDropped when the builder left items out; a throwing callback is ignored. */
+export function reportDropped(
+  options: FormatOptions, kept: Readonly<Record<string, string>> | undefined, ...bags: Array<BaggageBuilder | undefined>
+): void {
+  const cb = options.onBaggageDropped;
+  if (cb === undefined) return;
+  const n = countDropped(kept, ...bags);
+  if (n === 0) return;
+  try {
+    cb(n);
+  } catch {
+    // Counting must never cost the request its context.
   }
 }

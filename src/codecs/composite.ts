@@ -1,6 +1,8 @@
 import { JaegerSpanContext } from '../tracer/span-context';
 import type { Codec, Carrier } from './codec';
-import { BaggageBuilder, CarrierReader, type FormatCodec } from './carrier';
+import {
+  BaggageBuilder, CarrierReader, DEFAULT_BAGGAGE_LIMITS, reportDropped, type FormatCodec, type FormatOptions,
+} from './carrier';
 import { createJaegerCodec } from './jaeger';
 import { createW3cCodec } from './w3c';
 import { createB3Codec } from './b3';
@@ -9,7 +11,7 @@ import { createB3Codec } from './b3';
 export type PropagationFormat = 'jaeger' | 'w3c' | 'b3' | 'b3-single';
 
 /** Options shared by the formats of one carrier type. */
-export interface CodecOptions {
+export interface CodecOptions extends FormatOptions {
   /** HTTP_HEADERS carriers url-encode values that may hold reserved characters. */
   urlEncoding: boolean;
 }
@@ -31,8 +33,8 @@ export function createCodec(formats: readonly PropagationFormat[], options: Code
     seen.add(format);
     let codec: FormatCodec;
     if (format === 'jaeger') codec = createJaegerCodec(options);
-    else if (format === 'w3c') codec = createW3cCodec();
-    else if (format === 'b3' || format === 'b3-single') codec = createB3Codec({ single: format === 'b3-single' });
+    else if (format === 'w3c') codec = createW3cCodec(options);
+    else if (format === 'b3' || format === 'b3-single') codec = createB3Codec({ ...options, single: format === 'b3-single' });
     else continue;
     injectors.push(codec);
     // Either b3 name extracts both B3 forms; reading them twice would find nothing new.
@@ -60,7 +62,7 @@ export function createCodec(formats: readonly PropagationFormat[], options: Code
     extract(carrier: Carrier): JaegerSpanContext | null {
       if (carrier == null || typeof carrier !== 'object') return null;
       try {
-        return extractFirst(extractors, new CarrierReader(carrier, prefix));
+        return extractFirst(extractors, new CarrierReader(carrier, prefix), options);
       } catch {
         return null;
       }
@@ -68,39 +70,54 @@ export function createCodec(formats: readonly PropagationFormat[], options: Code
   };
 }
 
-function extractFirst(extractors: readonly FormatCodec[], reader: CarrierReader): JaegerSpanContext | null {
+function extractFirst(
+  extractors: readonly FormatCodec[], reader: CarrierReader, options: CodecOptions,
+): JaegerSpanContext | null {
+  const limits = options.baggage ?? DEFAULT_BAGGAGE_LIMITS;
   let winner: JaegerSpanContext | null = null;
   let extra: BaggageBuilder | undefined;
+  // Every builder of this extraction, so that a key refused by one but kept by another is not counted.
+  const bags: BaggageBuilder[] = [];
   let debugId = '';
   for (const codec of extractors) {
     if (winner === null) {
-      const ctx = codec.extractFrom(reader);
+      const bag = new BaggageBuilder(undefined, limits);
+      bags.push(bag);
+      const ctx = codec.extractFrom(reader, bag);
       if (ctx === null) continue;
       if (debugId === '') debugId = ctx.debugId;
       if (ctx.isValid) {
         winner = ctx;
       } else if (ctx.baggage !== undefined) {
-        (extra ??= new BaggageBuilder()).addAll(ctx.baggage);
+        if (extra === undefined) bags.push((extra = new BaggageBuilder(undefined, limits)));
+        extra.addAll(ctx.baggage);
       }
     } else if (codec.extractBaggage !== undefined) {
-      codec.extractBaggage(reader, (extra ??= new BaggageBuilder()));
+      if (extra === undefined) bags.push((extra = new BaggageBuilder(undefined, limits)));
+      codec.extractBaggage(reader, extra);
     }
   }
+  let result: JaegerSpanContext | null;
   if (winner === null) {
-    if (extra?.items === undefined && debugId === '') return null;
-    return new JaegerSpanContext('', '', '', 0, extra?.items, debugId, '', true);
+    result = extra?.items === undefined && debugId === ''
+      ? null
+      : new JaegerSpanContext('', '', '', 0, extra?.items, debugId, '', true);
+  } else {
+    const baggage = mergeBaggage(winner.baggage, extra?.items, limits, bags);
+    result = baggage === winner.baggage && debugId === winner.debugId
+      ? winner
+      : new JaegerSpanContext(winner.traceId, winner.spanId, '', winner.flags, baggage, debugId, winner.traceState, true);
   }
-  const baggage = mergeBaggage(winner.baggage, extra?.items);
-  if (baggage === winner.baggage && debugId === winner.debugId) return winner;
-  return new JaegerSpanContext(
-    winner.traceId, winner.spanId, '', winner.flags, baggage, debugId, winner.traceState, true,
-  );
+  reportDropped(options, result?.baggage, ...bags);
+  return result;
 }
 
 // Allocates only when the other formats carried a key the winner lacks.
 function mergeBaggage(
   own: Readonly<Record<string, string>> | undefined,
   other: Readonly<Record<string, string>> | undefined,
+  limits: CodecOptions['baggage'],
+  bags: BaggageBuilder[],
 ): Readonly<Record<string, string>> | undefined {
   if (other === undefined) return own;
   if (own === undefined) return other;
@@ -112,7 +129,8 @@ function mergeBaggage(
     }
   }
   if (!missing) return own;
-  const merged = new BaggageBuilder(own);
+  const merged = new BaggageBuilder(own, limits);
+  bags.push(merged);
   merged.addAll(other);
   return merged.items;
 }

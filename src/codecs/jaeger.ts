@@ -5,6 +5,7 @@ import {
 import type { Carrier } from './codec';
 import {
   BaggageBuilder, CarrierReader, extractWith, safeDecode, safeEncode, TOKEN, type FormatCodec,
+  type FormatOptions,
 } from './carrier';
 
 // Jaeger's native headers: uber-trace-id, uberctx-{key} baggage, jaeger-debug-id, jaeger-baggage.
@@ -12,9 +13,11 @@ import {
 // travels as written, so '%' in TEXT_MAP baggage is not mistaken for an escape.
 
 const HEX_FLAGS = /^[0-9a-fA-F]{1,2}$/;
+/** Control characters no HTTP header may carry (HTAB is allowed). */
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 /** Options of the Jaeger codec. */
-export interface JaegerCodecOptions {
+export interface JaegerCodecOptions extends FormatOptions {
   /** Url-encode baggage values on inject and decode every value on extract (HTTP_HEADERS). */
   urlEncoding: boolean;
 }
@@ -28,11 +31,19 @@ export function createJaegerCodec(options: JaegerCodecOptions): FormatCodec {
     // Per-item headers first: on a clash they win over the jaeger-baggage list.
     const prefixLength = TRACER_BAGGAGE_HEADER_PREFIX.length;
     for (const key of reader.prefixed()) {
+      // Past the bounds the value is not even decoded, only counted.
+      if (into.full) {
+        into.refuse(key.slice(prefixLength));
+        continue;
+      }
       const value = reader.getExact(key);
-      if (value !== undefined && !into.add(key.slice(prefixLength), decode(value))) return;
+      // An oversized or non-string value is an item left out too.
+      if (value === undefined) into.refuse(key.slice(prefixLength));
+      else into.add(key.slice(prefixLength), decode(value));
     }
     const list = reader.getList(JAEGER_BAGGAGE_HEADER);
     if (list !== undefined) parseBaggageList(list, decode, into);
+    else if (reader.oversized(JAEGER_BAGGAGE_HEADER)) into.refuseHeader(JAEGER_BAGGAGE_HEADER);
   }
 
   const codec: FormatCodec = {
@@ -49,17 +60,20 @@ export function createJaegerCodec(options: JaegerCodecOptions): FormatCodec {
           const value = safeEncode(baggage[key]);
           if (value !== undefined) carrier[TRACER_BAGGAGE_HEADER_PREFIX + key] = value;
         } else {
-          carrier[TRACER_BAGGAGE_HEADER_PREFIX + key] = baggage[key];
+          // TEXT_MAP values travel as they are, but apps also use TEXT_MAP for HTTP headers: an item
+          // holding CR, LF, NUL or another control character would make their request throw.
+          const value = baggage[key];
+          if (CONTROL.test(key) || CONTROL.test(value)) continue;
+          carrier[TRACER_BAGGAGE_HEADER_PREFIX + key] = value;
         }
       }
     },
 
-    extractFrom(reader: CarrierReader): JaegerSpanContext | null {
+    extractFrom(reader: CarrierReader, bag: BaggageBuilder): JaegerSpanContext | null {
       const state = reader.get(TRACER_STATE_HEADER_NAME);
       const parsed = state === undefined ? null : parseTraceState(decode(state));
       const debugRaw = reader.get(JAEGER_DEBUG_HEADER);
-      const debugId = debugRaw === undefined ? '' : decode(debugRaw).trim();
-      const bag = new BaggageBuilder();
+      const debugId = debugRaw === undefined ? '' : cleanDebugId(decode(debugRaw));
       extractBaggage(reader, bag);
       if (parsed !== null) {
         return new JaegerSpanContext(
@@ -73,7 +87,7 @@ export function createJaegerCodec(options: JaegerCodecOptions): FormatCodec {
     extractBaggage,
 
     extract(carrier: Carrier): JaegerSpanContext | null {
-      return extractWith(codec, carrier);
+      return extractWith(codec, carrier, options);
     },
   };
   return codec;
@@ -104,6 +118,14 @@ export function parseTraceState(value: string): ParsedState | null {
   return { traceId, spanId, flags: parseInt(flagsHex, 16) };
 }
 
+/** Longer debug ids are cut: the id only labels the forced trace (tag jaeger-debug-id). */
+export const MAX_DEBUG_ID_LENGTH = 256;
+
+function cleanDebugId(raw: string): string {
+  const id = raw.trim();
+  return id.length > MAX_DEBUG_ID_LENGTH ? id.slice(0, MAX_DEBUG_ID_LENGTH) : id;
+}
+
 /** `k1=v1, k2=v2`: items without exactly one '=' or with an empty key are skipped. */
 function parseBaggageList(list: string, decode: (v: string) => string, into: BaggageBuilder): void {
   let start = 0;
@@ -111,11 +133,12 @@ function parseBaggageList(list: string, decode: (v: string) => string, into: Bag
     let end = list.indexOf(',', start);
     if (end < 0) end = list.length;
     const item = list.slice(start, end);
-    const eq = item.indexOf('=');
-    if (eq > 0 && item.indexOf('=', eq + 1) < 0) {
-      const key = decode(item.slice(0, eq).trim());
-      if (key !== '' && !into.add(key, decode(item.slice(eq + 1).trim()))) return;
-    }
     start = end + 1;
+    const eq = item.indexOf('=');
+    if (eq <= 0 || item.indexOf('=', eq + 1) >= 0) continue;
+    const key = decode(item.slice(0, eq).trim());
+    if (key === '') continue;
+    if (into.full) into.refuse(key);
+    else into.add(key, decode(item.slice(eq + 1).trim()));
   }
 }

@@ -2,8 +2,8 @@ import { JaegerSpanContext, normalizeSpanId, normalizeTraceId } from '../tracer/
 import { DEBUG_FLAG, SAMPLED_FLAG } from '../tracer/constants';
 import type { Carrier } from './codec';
 import {
-  BaggageBuilder, CarrierReader, extractWith, MAX_BAGGAGE_ITEMS, safeDecode, safeEncode,
-  TOKEN, type FormatCodec,
+  BaggageBuilder, CarrierReader, extractWith, safeDecode, safeEncode,
+  TOKEN, type FormatCodec, type FormatOptions,
 } from './carrier';
 
 // W3C Trace Context (traceparent, tracestate) and W3C Baggage. Parsing follows the specs' MUSTs:
@@ -21,15 +21,16 @@ const MAX_TRACESTATE_MEMBERS = 32;
 const MAX_TRACESTATE_LENGTH = 512;
 /** The W3C baggage header limit (as MAX_HEADER_LENGTH): inject stops short of it. */
 const MAX_BAGGAGE_LENGTH = 8192;
+/** Inject writes at most this many baggage members (the W3C Baggage list limit). */
+const MAX_BAGGAGE_MEMBERS = 180;
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;
 const BYTE = /^[0-9a-f]{2}$/;
-const PRINTABLE = /^[\x20-\x7e]*$/;
 const PAD_16 = '0000000000000000';
 
 /** The traceparent / tracestate / baggage codec (percent-encoding is part of the format). */
-export function createW3cCodec(): FormatCodec {
+export function createW3cCodec(options: FormatOptions = {}): FormatCodec {
   const codec: FormatCodec = {
     baggagePrefix: '',
 
@@ -44,10 +45,10 @@ export function createW3cCodec(): FormatCodec {
       if (baggage !== '') carrier[BAGGAGE_HEADER] = baggage;
     },
 
-    extractFrom(reader: CarrierReader): JaegerSpanContext | null {
-      const header = reader.get(TRACEPARENT_HEADER);
+    extractFrom(reader: CarrierReader, bag: BaggageBuilder): JaegerSpanContext | null {
+      // Two different traceparent values cannot both be the parent: the spec says restart the trace.
+      const header = reader.getUnique(TRACEPARENT_HEADER);
       const parent = header === undefined ? null : parseTraceparent(header);
-      const bag = new BaggageBuilder();
       extractBaggage(reader, bag);
       if (parent !== null) {
         const state = reader.getList(TRACESTATE_HEADER);
@@ -62,7 +63,7 @@ export function createW3cCodec(): FormatCodec {
     extractBaggage,
 
     extract(carrier: Carrier): JaegerSpanContext | null {
-      return extractWith(codec, carrier);
+      return extractWith(codec, carrier, options);
     },
   };
   return codec;
@@ -72,6 +73,7 @@ function extractBaggage(reader: CarrierReader, into: BaggageBuilder): void {
   // The reader already ignores a header over 8192 characters, the W3C limit.
   const header = reader.getList(BAGGAGE_HEADER);
   if (header !== undefined) parseBaggage(header, into);
+  else if (reader.oversized(BAGGAGE_HEADER)) into.refuseHeader(BAGGAGE_HEADER);
 }
 
 interface ParsedParent {
@@ -82,7 +84,7 @@ interface ParsedParent {
 
 /** `{version}-{trace-id}-{parent-id}-{flags}[-…]`, or null when the spec says to ignore it. */
 export function parseTraceparent(value: string): ParsedParent | null {
-  const v = value.trim();
+  const v = trimOws(value);
   // 55 characters for version 00; a later version may append '-' and more fields.
   if (v.length < 55 || (v.length > 55 && v[55] !== '-')) return null;
   if (v[2] !== '-' || v[35] !== '-' || v[52] !== '-') return null;
@@ -98,35 +100,67 @@ export function parseTraceparent(value: string): ParsedParent | null {
   return { traceId, spanId, flags: parseInt(flagsHex, 16) & 0x01 ? SAMPLED_FLAG : 0 };
 }
 
-/**
- * The tracestate to pass on, or '' when it breaks the spec's bounds (32 members, 512 characters),
- * holds a member without '=' or holds a character that could not be sent in a header.
- */
-export function validTraceState(value: string): string {
-  const v = value.trim();
-  if (v.length > MAX_TRACESTATE_LENGTH || !PRINTABLE.test(v)) return '';
-  let members = 0;
-  let start = 0;
-  while (start <= v.length) {
-    let end = v.indexOf(',', start);
-    if (end < 0) end = v.length;
-    const member = v.slice(start, end).trim();
-    if (member !== '') {
-      if (++members > MAX_TRACESTATE_MEMBERS || member.indexOf('=') <= 0) return '';
-    }
-    start = end + 1;
-  }
-  return v;
+// tracestate keys: `simple-key` (lcalpha, then up to 255 of lcalpha, digits, _-*/) or
+// `tenant@system` (tenant: 1–241 starting with lcalpha or a digit; system: 1–14 starting with lcalpha).
+const SIMPLE_KEY = /^[a-z][a-z0-9_\-*/]{0,255}$/;
+const TENANT_KEY = /^[a-z0-9][a-z0-9_\-*/]{0,240}@[a-z][a-z0-9_\-*/]{0,13}$/;
+// Values: 1–256 printable ASCII characters other than ',' and '=', not ending in a space.
+const STATE_VALUE = /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
+/** Members longer than this go first when the list must be cut (the spec's advice). */
+const LONG_TRACESTATE_MEMBER = 128;
+
+/** Trims the spec's optional whitespace (spaces and tabs only, not every Unicode space). */
+export function trimOws(v: string): string {
+  let a = 0;
+  let b = v.length;
+  while (a < b && (v.charCodeAt(a) === 0x20 || v.charCodeAt(a) === 0x09)) a++;
+  while (b > a && (v.charCodeAt(b - 1) === 0x20 || v.charCodeAt(b - 1) === 0x09)) b--;
+  return a === 0 && b === v.length ? v : v.slice(a, b);
 }
 
 /**
- * `k1=v1,k2=v2;prop`: properties are dropped, keys and values percent-decoded, members past
- * MAX_BAGGAGE_ITEMS ignored. A member whose key is not a token is skipped.
+ * The tracestate to pass on, or '' when the list is invalid: more than 32 members, a key or value
+ * outside the spec's grammar, or a key twice. A valid list longer than 512 characters is cut as the
+ * spec advises: members over 128 characters first, then from the end.
+ */
+export function validTraceState(value: string): string {
+  const members: string[] = [];
+  let keys: Set<string> | undefined;
+  let start = 0;
+  while (start <= value.length) {
+    let end = value.indexOf(',', start);
+    if (end < 0) end = value.length;
+    const member = trimOws(value.slice(start, end));
+    start = end + 1;
+    // Empty list members are allowed and do not count.
+    if (member === '') continue;
+    if (members.length === MAX_TRACESTATE_MEMBERS) return '';
+    const eq = member.indexOf('=');
+    if (eq <= 0) return '';
+    const key = member.slice(0, eq);
+    if (!(SIMPLE_KEY.test(key) || TENANT_KEY.test(key)) || !STATE_VALUE.test(member.slice(eq + 1))) return '';
+    if ((keys ??= new Set()).has(key)) return '';
+    keys.add(key);
+    members.push(member);
+  }
+  let out = members.join(',');
+  if (out.length <= MAX_TRACESTATE_LENGTH) return out;
+  const short = members.filter((m) => m.length <= LONG_TRACESTATE_MEMBER);
+  out = short.join(',');
+  while (out.length > MAX_TRACESTATE_LENGTH) {
+    short.pop();
+    out = short.join(',');
+  }
+  return out;
+}
+
+/**
+ * `k1=v1,k2=v2;prop`: properties are dropped, keys and values percent-decoded, members past the
+ * builder's bounds counted. A member whose key is not a token is skipped.
  */
 export function parseBaggage(header: string, into: BaggageBuilder): void {
   let start = 0;
-  let members = 0;
-  while (start <= header.length && members < MAX_BAGGAGE_ITEMS) {
+  while (start <= header.length) {
     let end = header.indexOf(',', start);
     if (end < 0) end = header.length;
     let member = header.slice(start, end);
@@ -135,10 +169,10 @@ export function parseBaggage(header: string, into: BaggageBuilder): void {
     if (semi >= 0) member = member.slice(0, semi);
     const eq = member.indexOf('=');
     if (eq < 0) continue;
-    members++;
     const key = member.slice(0, eq).trim();
     if (!TOKEN.test(key)) continue;
-    if (!into.add(safeDecode(key), safeDecode(member.slice(eq + 1).trim()))) return;
+    if (into.full) into.refuse(safeDecode(key));
+    else into.add(safeDecode(key), safeDecode(member.slice(eq + 1).trim()));
   }
 }
 
@@ -147,7 +181,7 @@ export function serializeBaggage(baggage: Readonly<Record<string, string>>): str
   let out = '';
   let members = 0;
   for (const key in baggage) {
-    if (members >= MAX_BAGGAGE_ITEMS) break;
+    if (members >= MAX_BAGGAGE_MEMBERS) break;
     const k = encodeKey(key);
     const v = safeEncode(baggage[key]);
     if (k === undefined || v === undefined) continue;

@@ -123,7 +123,11 @@ export function createTracer(config: TracerConfig, overrides: TracerOverrides = 
     serviceName = UNKNOWN_SERVICE_NAME;
   }
   const tags = { ...config.tags, ...overrides.tags };
-  const common = { serviceName, tags, logger, traceId128bit: config.traceId128bit, propagation: config.propagation };
+  const common = {
+    serviceName, tags, logger, traceId128bit: config.traceId128bit, propagation: config.propagation,
+    baggageMaxItems: config.baggageMaxItems, baggageMaxBytes: config.baggageMaxBytes,
+    debugThrottle: config.debugThrottle, debugTrust: config.debugTrust,
+  };
   if (config.disabled) {
     return new JaegerTracer({ ...common, sampler: new ConstSampler(false), reporter: DROPPING_REPORTER });
   }

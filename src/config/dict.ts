@@ -73,7 +73,7 @@ const TOP: Record<string, Field> = {
   baggageHeaderPrefix: { unsupported: UNSUPPORTED_HEADER, standard: 'uberctx-' },
   debugIdHeader: { unsupported: UNSUPPORTED_HEADER, standard: 'jaeger-debug-id' },
   maxTagValueLength: { unsupported: 'tag values are not truncated' },
-  throttler: { unsupported: 'there is no debug throttler' },
+  throttler: { unsupported: 'debug ids are throttled locally: use JAEGER_DEBUG_THROTTLE' },
   sampler: { group: SAMPLER },
   localAgent: { group: LOCAL_AGENT },
   reporter: { group: REPORTER },

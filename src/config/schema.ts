@@ -33,6 +33,10 @@ export interface ConfigValues {
   tags: Readonly<Record<string, unknown>>;
   traceId128bit: boolean;
   propagation: readonly PropagationFormat[];
+  baggageMaxItems: number;
+  baggageMaxBytes: number;
+  debugThrottle: number;
+  debugTrust: boolean;
   logLevel: LogLevel;
   instrumentations: readonly string[];
   disabledInstrumentations: readonly string[];
@@ -223,6 +227,26 @@ export const SCHEMA: readonly SchemaEntry[] = Object.freeze([
     default: ['jaeger', 'w3c'], defaultText: '`jaeger,w3c`', example: 'jaeger,w3c,b3',
     doc: 'Header formats: all are injected, the first valid one found is extracted. `jaeger` '
       + '(uber-trace-id), `w3c` (traceparent), `b3` (X-B3-*), `b3-single` (b3).',
+  },
+  {
+    key: 'baggageMaxItems', env: 'JAEGER_BAGGAGE_MAX_ITEMS', type: 'integer', min: 0, default: 64, example: '16',
+    doc: 'Baggage items one span context may hold: incoming items past it are left out and '
+      + 'counted, and `setBaggageItem` past it is refused.',
+  },
+  {
+    key: 'baggageMaxBytes', env: 'JAEGER_BAGGAGE_MAX_BYTES', type: 'integer', min: 0, default: 8192,
+    example: '2048',
+    doc: 'UTF-8 bytes of baggage keys and values together that one span context may hold; items '
+      + 'that would pass it are left out and counted.',
+  },
+  {
+    key: 'debugThrottle', env: 'JAEGER_DEBUG_THROTTLE', type: 'number', min: 0, default: 1, example: '5',
+    doc: 'Debug traces per second that incoming `jaeger-debug-id` headers may force (bursts of up to '
+      + 'the same number, at least 1); further requests are sampled normally. `0` ignores the header.',
+  },
+  {
+    key: 'debugTrust', env: 'JAEGER_DEBUG_TRUST', type: 'boolean', default: false, example: 'true',
+    doc: 'Honour every `jaeger-debug-id` without the throttle: only when every caller is trusted.',
   },
   {
     key: 'logLevel', env: 'JAEGER_LOG_LEVEL', type: 'enum', values: ['silent', 'error', 'warn', 'info', 'debug'],

@@ -2,6 +2,7 @@ import { sep } from 'node:path';
 import { Hook } from 'require-in-the-middle';
 import { log, type Logger } from '../log';
 import { unwrapAll, wrapMethod, type WrapRecord } from '../shim/wrap';
+import { bindInstrumentation, guardWrapper, newInstrumentationState, type InstrumentationState } from '../shim/guard';
 import type { InstrumentationDefinition, PatchContext } from './definition';
 import { isCoreModule, packageVersion } from './package-version';
 
@@ -23,6 +24,8 @@ export interface HookHandle {
   uninstall(): void;
   /** What is patched, in patch order: 'http' for core modules, 'name@version' for packages. */
   applied(): readonly string[];
+  /** Every function replaced through ctx.wrap and still recorded (tests check wrappers against originals). */
+  wraps(): readonly WrapRecord[];
 }
 
 interface Patched {
@@ -76,13 +79,14 @@ function inRange(version: string | undefined, range: string): boolean {
 }
 
 /** Calls every definition's atBoot once (each guarded); returns the undo functions they gave. */
-function runAtBoot(instrumentations: Instrumentations, logger: Logger): Array<() => void> {
+function runAtBoot(instrumentations: Instrumentations, states: Map<InstrumentationDefinition, InstrumentationState>, logger: Logger): Array<() => void> {
   const undos: Array<() => void> = [];
   for (const definitions of Object.values(instrumentations)) {
     for (const d of definitions) {
       if (typeof d.atBoot !== 'function') continue;
       try {
-        const undo = d.atBoot(logger);
+        // Run as the instrumentation, so what it binds now (bindInstrumentation) is blamed on it.
+        const undo = bindInstrumentation(d.atBoot, states.get(d)).call(d, logger);
         if (typeof undo === 'function') undos.push(undo);
       } catch (err) {
         logger.warn('could not start %s instrumentation, left untraced: %s', d.name, (err as Error)?.stack ?? err);
@@ -100,9 +104,13 @@ function runAtBoot(instrumentations: Instrumentations, logger: Logger): Array<()
 export function installHooks(instrumentations: Instrumentations, options: HookOptions = {}): HookHandle {
   const logger = options.logger ?? log;
   const byKey = new Map<string, InstrumentationDefinition[]>();
+  // One state per instrumentation id: a fault in any of its wrappers disables all of them.
+  const states = new Map<InstrumentationDefinition, InstrumentationState>();
   let internals = false;
-  for (const definitions of Object.values(instrumentations)) {
+  for (const [id, definitions] of Object.entries(instrumentations)) {
+    const state = newInstrumentationState(id, logger);
     for (const d of definitions) {
+      states.set(d, state);
       const key = hookKey(d);
       byKey.set(key, [...(byKey.get(key) ?? []), d]);
       if (d.file !== undefined) internals = true;
@@ -133,11 +141,19 @@ export function installHooks(instrumentations: Instrumentations, options: HookOp
       name: moduleName(definition.name),
       version: version as string,
       log: logger,
-      wrap: (target, method, wrapper) => wrapMethod(target, method, wrapper, records, logger),
+      // Every wrapper runs as its instrumentation (src/shim/guard.ts): our own failure disables it.
+      wrap: (target, method, wrapper) => {
+        const state = states.get(definition);
+        const guarded = state === undefined ? wrapper : (original: any) => guardWrapper(state, original, wrapper(original)) as any;
+        return wrapMethod(target, method, guarded, records, logger);
+      },
     };
     let result: unknown;
     try {
-      result = definition.patch(exports, ctx);
+      // Run as the instrumentation: what it binds now (bindInstrumentation) is blamed on it, and
+      // one already disabled patches nothing more.
+      const state = states.get(definition);
+      result = state === undefined ? definition.patch(exports, ctx) : bindInstrumentation(definition.patch, state).call(definition, exports, ctx);
     } catch (err) {
       undo(definition, exports, records);
       // A throwing patch is our bug, not the app's: say so once, loudly enough to be reported.
@@ -191,7 +207,7 @@ export function installHooks(instrumentations: Instrumentations, options: HookOp
     return current as T;
   }
 
-  const bootUndos = runAtBoot(instrumentations, logger);
+  const bootUndos = runAtBoot(instrumentations, states, logger);
 
   let hook: Hook | undefined;
   if (byKey.size > 0) {
@@ -222,5 +238,6 @@ export function installHooks(instrumentations: Instrumentations, options: HookOp
       }
     },
     applied: () => [...applied],
+    wraps: () => patched.flatMap((p) => p.records),
   };
 }

@@ -1,3 +1,5 @@
+import type { DropReason } from '../senders/sender';
+
 /** A monotonically increasing count. */
 export interface Counter {
   increment(delta?: number): void;
@@ -38,6 +40,10 @@ export class Metrics {
   readonly reporterSuccess: Counter;
   readonly reporterFailure: Counter;
   readonly reporterDropped: Counter;
+  /** Sampled spans handed to the reporter: ok + Σ dropped by reason + queue length, at any moment. */
+  readonly reporterReceived: Counter;
+  /** reporter_dropped_spans{reason}: every span not delivered, by reason (err and dropped above, split). */
+  readonly reporterDroppedByReason: Readonly<Record<DropReason, Counter>>;
   readonly reporterQueueLength: Gauge;
   readonly samplerRetrieved: Counter;
   readonly samplerQueryFailure: Counter;
@@ -61,6 +67,14 @@ export class Metrics {
     this.reporterSuccess = c('reporter_spans', { result: 'ok' });
     this.reporterFailure = c('reporter_spans', { result: 'err' });
     this.reporterDropped = c('reporter_spans', { result: 'dropped' });
+    this.reporterReceived = c('reporter_received_spans');
+    this.reporterDroppedByReason = Object.freeze({
+      queue_full: c('reporter_dropped_spans', { reason: 'queue_full' }),
+      too_large: c('reporter_dropped_spans', { reason: 'too_large' }),
+      send_error: c('reporter_dropped_spans', { reason: 'send_error' }),
+      rejected: c('reporter_dropped_spans', { reason: 'rejected' }),
+      shutdown: c('reporter_dropped_spans', { reason: 'shutdown' }),
+    });
     this.reporterQueueLength = factory.createGauge('reporter_queue_length');
     this.samplerRetrieved = c('sampler_queries', { result: 'ok' });
     this.samplerQueryFailure = c('sampler_queries', { result: 'err' });

@@ -1,4 +1,5 @@
-import type { Reporter } from './reporter';
+import type { Reporter, ReporterStats } from './reporter';
+import { DROP_REASONS } from '../senders/sender';
 import type { FinishedSpan, ProcessInfo } from '../tracer/finished-span';
 
 /** Fans every span out to several reporters; one failing reporter does not stop the others. */
@@ -21,6 +22,30 @@ export class CompositeReporter implements Reporter {
         // A user-supplied reporter that throws must not take the others (or finish()) down.
       }
     }
+  }
+
+  /** The sum over the reporters that keep stats; undefined when none does. */
+  stats(): ReporterStats | undefined {
+    let sum: ReporterStats | undefined;
+    for (const r of this.reporters) {
+      let s: ReporterStats | undefined;
+      try {
+        s = r.stats?.();
+      } catch {
+        continue;
+      }
+      if (s === undefined) continue;
+      if (sum === undefined) {
+        sum = { ...s, dropped: { ...s.dropped } };
+        continue;
+      }
+      sum.reported += s.reported;
+      sum.sent += s.sent;
+      sum.queued += s.queued;
+      sum.inFlight += s.inFlight;
+      for (const reason of DROP_REASONS) sum.dropped[reason] += s.dropped[reason] ?? 0;
+    }
+    return sum;
   }
 
   async flush(): Promise<void> {

@@ -17,11 +17,18 @@ export abstract class BatchingSender implements Sender {
   /** Sends one frame; calls `done` exactly once, asynchronously. */
   protected abstract transmit(...args: Parameters<Transmit>): void;
 
-  /** Frees sockets and agents after the final flush. */
+  /**
+   * Frees sockets and agents after the final flush; frames the transport still holds must have
+   * their `done` called (with a 'shutdown' SendError) by then or soon after.
+   */
   protected abstract release(): void;
 
   get queued(): number {
     return this.#batcher.queued;
+  }
+
+  get inFlight(): number {
+    return this.#batcher.inFlight;
   }
 
   setProcess(process: ProcessInfo): void {
@@ -47,7 +54,12 @@ export abstract class BatchingSender implements Sender {
   close(): Promise<void> {
     if (this.#closing === undefined) {
       this.#batcher.stop();
-      this.#closing = this.#batcher.flush().then(() => this.release());
+      // Requests release() aborts settle a tick later: wait for them so that, once close()
+      // resolves, every span is counted as sent or dropped.
+      this.#closing = this.#batcher.flush().then(() => {
+        this.release();
+        return this.#batcher.flush();
+      });
     }
     return this.#closing;
   }

@@ -3,6 +3,8 @@ import { getTracer, isTracing } from '../tracer/global';
 import { activeScope } from '../context/scope-manager';
 import type { JaegerSpan } from '../tracer/span';
 import { ERROR } from '../tracer/tags';
+import type { JaegerTracer, JaegerSpanOptions } from '../tracer/tracer';
+import { currentInstrumentation, maybeInjectFault, reportFault, type InstrumentationState } from './guard';
 
 // The handful of things every shim does. Each returns quickly when tracing is off.
 
@@ -25,7 +27,52 @@ export function startSpan(
   if (scope?.untraced === true) return undefined;
   const tracer = getTracer();
   if (tracer === undefined) return undefined;
-  return tracer.startSpan(operationName, { childOf: childOf ?? scope?.span, tags });
+  return startSpanWith(tracer, operationName, { childOf: childOf ?? scope?.span, tags });
+}
+
+/**
+ * `tracer.startSpan(operationName, options)` for shims that choose the parent themselves. Never
+ * throws: if our own code fails, the instrumentation that asked (`state`, by default the one whose
+ * wrapper runs now) is disabled, one error is logged and undefined returned, so the shim falls
+ * through to the original. The span's finish() is guarded the same way.
+ */
+export function startSpanWith(
+  tracer: JaegerTracer,
+  operationName: string,
+  options: JaegerSpanOptions,
+  state: InstrumentationState | undefined = currentInstrumentation(),
+): JaegerSpan | undefined {
+  if (state?.disabled) return undefined;
+  try {
+    maybeInjectFault(state, 'start');
+    const span = tracer.startSpan(operationName, options);
+    // An own property, so only spans the instrumentations start pay for the guard.
+    span.finish = guardedFinish(state);
+    return span;
+  } catch (err) {
+    reportFault(state, 'start', err);
+    return undefined;
+  }
+}
+
+let unattributedFinish: InstrumentationState['finish'];
+
+// One finish function per instrumentation, shared by its spans: a span is often finished from a
+// callback, an event or a promise handler, where a throw would reach the app.
+function guardedFinish(state: InstrumentationState | undefined): (this: unknown, finishTime?: number) => void {
+  const existing = state === undefined ? unattributedFinish : state.finish;
+  if (existing !== undefined) return existing;
+  const finish = function finish(this: unknown, finishTime?: number): void {
+    try {
+      maybeInjectFault(state, 'finish');
+      (Object.getPrototypeOf(this) as JaegerSpan).finish.call(this, finishTime);
+    } catch (err) {
+      reportFault(state, 'finish', err);
+    }
+  };
+  if (state === undefined) unattributedFinish = finish;
+  else state.finish = finish;
+  return finish;
 }
 
 /** Marks the span failed: error=true plus an error log (event, error.kind, message, stack). */

@@ -15,6 +15,8 @@ export interface WrapRecord {
   readonly wrapped: Function;
   /** target's own descriptor before wrapping; undefined when the method was inherited. */
   readonly descriptor: PropertyDescriptor | undefined;
+  /** What made `wrapped` from the original (tests apply it to spies to check call behaviour). */
+  readonly factory: (original: any) => unknown;
 }
 
 // shimmer logs through console.error by default; route it to our logger instead (set per call).
@@ -72,7 +74,7 @@ export function wrapMethod<T extends object, K extends keyof T>(
     return false;
   }
   if (target[method] !== wrapped) return false;
-  records.push({ target, method: method as string | symbol, wrapped: wrapped as Function, descriptor: own });
+  records.push({ target, method: method as string | symbol, wrapped: wrapped as Function, descriptor: own, factory: wrapper });
   return true;
 }
 

@@ -1,4 +1,4 @@
-import type { DropReason, SenderEvents } from '../senders/sender';
+import { SendError, type DropReason, type SenderEvents } from '../senders/sender';
 import type { FinishedSpan, ProcessInfo } from '../tracer/finished-span';
 import type { Logger } from '../log';
 import { BatchBuilder, type Protocol } from './batch-builder';
@@ -21,6 +21,11 @@ export interface SpanBatcherOptions {
   /** Reuse a frame's memory once `done` was called (only when the transport no longer reads it). */
   recycle: boolean;
   logger: Logger;
+  /**
+   * The longest flush() waits (an unref'd timer); batches still unsettled then stay counted as in
+   * flight. Unset: flush() waits for every send to settle.
+   */
+  flushTimeoutMs?: number;
 }
 
 const NOOP_EVENTS: SenderEvents = { onSent() {}, onDropped() {} };
@@ -31,6 +36,7 @@ export class SpanBatcher {
   readonly #transmit: Transmit;
   readonly #recycle: boolean;
   readonly #logger: Logger;
+  readonly #flushTimeoutMs: number | undefined;
   readonly #pending = new Set<Promise<void>>();
   #events: SenderEvents = NOOP_EVENTS;
   #seqNo = 0;
@@ -50,6 +56,7 @@ export class SpanBatcher {
     this.#transmit = options.transmit;
     this.#recycle = options.recycle;
     this.#logger = options.logger;
+    this.#flushTimeoutMs = options.flushTimeoutMs;
   }
 
   setProcess(process: ProcessInfo): void {
@@ -60,8 +67,14 @@ export class SpanBatcher {
     this.#events = events;
   }
 
+  /** Spans buffered plus spans in frames handed to the transport and not yet settled. */
   get queued(): number {
     return this.#builder.count + this.#inFlight;
+  }
+
+  /** Spans in frames handed to the transport (sending, or waiting there for a retry). */
+  get inFlight(): number {
+    return this.#inFlight;
   }
 
   /** Stops taking spans: later appends are dropped as 'shutdown'. */
@@ -101,7 +114,17 @@ export class SpanBatcher {
   flush(): Promise<void> {
     if (this.#builder.count > 0) this.#send(0);
     if (this.#pending.size === 0) return Promise.resolve();
-    return Promise.all(this.#pending).then(() => undefined);
+    const all = Promise.all(this.#pending).then(() => undefined);
+    const ms = this.#flushTimeoutMs;
+    if (ms === undefined) return all;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      timer.unref(); // a deadline, not a reason to keep the process alive
+      all.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   #send(carry: number): void {
@@ -123,7 +146,7 @@ export class SpanBatcher {
       if (err) {
         this.#failed += count;
         this.#logger.debug('sending %d span(s) (%d bytes) failed: %s', count, frame.length, err.message);
-        this.#dropped(count, 'send_error', err);
+        this.#dropped(count, err instanceof SendError ? err.reason : 'send_error', err);
       } else {
         this.#sent(count);
       }

@@ -10,11 +10,15 @@ import type { Sampler } from '../samplers/sampler';
 import type { Reporter } from '../reporters/reporter';
 import type { Codec, Carrier } from '../codecs/codec';
 import { createCodec, type PropagationFormat } from '../codecs/composite';
+import { PropagationLimits, type PropagationLimitOptions, type PropagationStats } from './propagation-limits';
 import { Metrics } from '../metrics/metrics';
 import { createRateLimitedWarn, log, type Logger } from '../log';
 import { activate, activeSpan } from '../context/scope-manager';
+import type { ReporterStats } from '../reporters/reporter';
 
-export interface JaegerTracerOptions {
+export type { PropagationStats } from './propagation-limits';
+
+export interface JaegerTracerOptions extends PropagationLimitOptions {
   serviceName: string;
   sampler: Sampler;
   reporter: Reporter;
@@ -64,6 +68,7 @@ export class JaegerTracer extends opentracing.Tracer {
   readonly #maxBaggageValueLength: number;
   readonly #codecs: Record<string, Codec>;
   readonly #warnOnce: (key: string, msg: string, ...args: unknown[]) => void;
+  readonly #limits: PropagationLimits;
   #closing: Promise<void> | undefined;
 
   constructor(options: JaegerTracerOptions) {
@@ -77,9 +82,11 @@ export class JaegerTracer extends opentracing.Tracer {
     this.#maxBaggageValueLength = options.maxBaggageValueLength ?? 2048;
     this.#warnOnce = createRateLimitedWarn(this.#logger);
     const formats = options.propagation ?? DEFAULT_PROPAGATION;
+    this.#limits = new PropagationLimits(options, this.#warnOnce);
+    const codecOptions = { baggage: this.#limits.baggage, onBaggageDropped: this.#limits.onBaggageDropped };
     this.#codecs = {
-      [opentracing.FORMAT_TEXT_MAP]: createCodec(formats, { urlEncoding: false }),
-      [opentracing.FORMAT_HTTP_HEADERS]: createCodec(formats, { urlEncoding: true }),
+      [opentracing.FORMAT_TEXT_MAP]: createCodec(formats, { ...codecOptions, urlEncoding: false }),
+      [opentracing.FORMAT_HTTP_HEADERS]: createCodec(formats, { ...codecOptions, urlEncoding: true }),
     };
     this.process = buildProcess(this.serviceName, options.tags);
     this.#reporter.setProcess(this.process);
@@ -95,6 +102,23 @@ export class JaegerTracer extends opentracing.Tracer {
 
   get metrics(): Metrics {
     return this.#metrics;
+  }
+
+  /**
+   * The reporter's span accounting (reported = sent + Σ dropped + queued), or undefined for a
+   * reporter that keeps none (e.g. InMemoryReporter). A debugging aid; also in the metrics.
+   */
+  stats(): ReporterStats | undefined {
+    try {
+      return this.#reporter.stats?.();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A snapshot of what propagation refused: baggage over the bounds, throttled debug ids. */
+  get propagationStats(): Readonly<PropagationStats> {
+    return this.#limits.stats;
   }
 
   /** The scope manager: `active()` gives the active span. */
@@ -154,7 +178,7 @@ export class JaegerTracer extends opentracing.Tracer {
     } else {
       const traceId = randomTraceId(this.#traceId128bit);
       let flags = 0;
-      if (parent !== undefined && parent.debugId !== '') {
+      if (parent !== undefined && parent.debugId !== '' && this.#limits.allowDebug()) {
         flags = SAMPLED_FLAG | DEBUG_FLAG;
         tags.push({ key: JAEGER_DEBUG_HEADER, value: parent.debugId });
       } else {
@@ -215,14 +239,24 @@ export class JaegerTracer extends opentracing.Tracer {
   /** Called by JaegerSpan.setBaggageItem: returns the span's new context. */
   setBaggage(span: JaegerSpan, context: JaegerSpanContext, key: string, value: string): JaegerSpanContext {
     let str = String(value);
+    key = String(key);
     const fields: Tag[] = [{ key: 'event', value: 'baggage' }, { key: 'key', value: key }];
     if (str.length > this.#maxBaggageValueLength) {
       str = str.slice(0, this.#maxBaggageValueLength);
       fields.push({ key: 'truncated', value: true });
       this.#metrics.baggageTruncate.increment();
     }
+    const exists = context.baggage !== undefined && Object.prototype.hasOwnProperty.call(context.baggage, key);
+    if (!this.#limits.baggageFits(context.baggage, key, str)) {
+      // The context is left as it was; the value is not logged, it may be the oversized one.
+      fields.push({ key: 'dropped', value: true });
+      span.logFields(fields);
+      this.#metrics.baggageUpdateFailure.increment();
+      this.#limits.refusedSet();
+      return context;
+    }
     fields.push({ key: 'value', value: str });
-    if (context.baggage?.[key] !== undefined) fields.push({ key: 'override', value: true });
+    if (exists) fields.push({ key: 'override', value: true });
     span.logFields(fields);
     this.#metrics.baggageUpdateSuccess.increment();
     return context.withBaggageItem(key, str);

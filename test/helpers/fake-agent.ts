@@ -22,6 +22,8 @@ export interface Received {
   headers?: http.IncomingHttpHeaders;
   method?: string;
   url?: string;
+  /** Status the collector answered with (HTTP only; undefined when it never answered). */
+  status?: number;
 }
 
 abstract class Receiver {
@@ -119,6 +121,13 @@ export interface CollectorBehaviour {
   status?: number;
   /** Never answer (to exercise client timeouts); the socket is destroyed on close(). */
   hang?: boolean;
+  /** Extra response headers (e.g. Retry-After). */
+  headers?: Record<string, string>;
+  /**
+   * Per-request override, given the request's 0-based index: a fault script such as "503 three
+   * times, then 202". Whatever it leaves out comes from the fields above.
+   */
+  respond?: (index: number) => Omit<CollectorBehaviour, 'respond'> | undefined;
 }
 
 /** The collector's binary-Thrift HTTP endpoint (POST /api/traces). */
@@ -130,26 +139,87 @@ export class FakeCollector extends Receiver {
   requests = 0;
   /** TCP connections accepted (keep-alive makes this much smaller than `requests`). */
   connections = 0;
+  /** TCP connections open now, and the most ever open at once. */
+  openConnections = 0;
+  maxOpenConnections = 0;
+  /** Requests whose body arrived but which are not answered yet, and the most at once. */
+  pendingRequests = 0;
+  maxPendingRequests = 0;
+  /** Unanswered requests whose connection the client closed (e.g. at its timeout). */
+  abandoned = 0;
+  /** Date.now() at each request's arrival. */
+  readonly requestTimes: number[] = [];
+  readonly #sockets = new Set<import('node:net').Socket>();
 
   private constructor(server: http.Server) {
     super();
     this.#server = server;
-    server.on('connection', () => { this.connections++; });
+    this.#listen(server);
+  }
+
+  #listen(server: http.Server): void {
+    server.on('connection', (socket) => {
+      this.connections++;
+      this.openConnections++;
+      this.maxOpenConnections = Math.max(this.maxOpenConnections, this.openConnections);
+      this.#sockets.add(socket);
+      socket.on('close', () => {
+        this.openConnections--;
+        this.#sockets.delete(socket);
+        this.changes.emit('change');
+      });
+    });
     server.on('request', (req, res) => {
-      this.requests++;
+      const index = this.requests++;
+      this.requestTimes.push(Date.now());
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        const how = { ...this.behaviour, ...this.behaviour.respond?.(index) };
+        const status = how.hang ? undefined : how.status ?? 202;
         const body = Buffer.concat(chunks);
         try {
           const batch = decodeBatch(body);
-          this.record({ batch, size: body.length, headers: req.headers, method: req.method, url: req.url });
+          this.record({ batch, size: body.length, headers: req.headers, method: req.method, url: req.url, status });
         } catch (err) {
           this.record(err as Error);
         }
-        if (this.behaviour.hang) return;
-        res.statusCode = this.behaviour.status ?? 202;
-        res.end(res.statusCode >= 400 ? 'refused by the fake collector' : '');
+        if (status === undefined) {
+          this.pendingRequests++;
+          this.maxPendingRequests = Math.max(this.maxPendingRequests, this.pendingRequests);
+          res.on('close', () => {
+            this.pendingRequests--;
+            this.abandoned++;
+            this.changes.emit('change');
+          });
+          return;
+        }
+        res.statusCode = status;
+        for (const [k, v] of Object.entries(how.headers ?? {})) res.setHeader(k, v);
+        res.end(status >= 400 ? 'refused by the fake collector' : '');
+      });
+    });
+  }
+
+  /** Spans in bodies answered with a 2xx: what a real collector would have stored. */
+  get acceptedSpans(): DecodedSpan[] {
+    return this.batches.filter((b) => b.status !== undefined && b.status >= 200 && b.status < 300).flatMap((b) => b.batch.spans);
+  }
+
+  /** Stops listening (connections to the port are refused) and drops open connections. */
+  refuse(): Promise<void> {
+    this.#server.closeAllConnections();
+    for (const socket of this.#sockets) socket.destroy();
+    return new Promise((resolve) => this.#server.close(() => resolve()));
+  }
+
+  /** Listens again on the same port after refuse(). */
+  async resume(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(this.port, '127.0.0.1', () => {
+        this.#server.off('error', reject);
+        resolve();
       });
     });
   }
@@ -172,6 +242,8 @@ export class FakeCollector extends Receiver {
 
   close(): Promise<void> {
     this.#server.closeAllConnections();
+    for (const socket of this.#sockets) socket.destroy();
+    if (!this.#server.listening) return Promise.resolve();
     return new Promise((resolve) => this.#server.close(() => resolve()));
   }
 }

@@ -227,7 +227,7 @@ test('express outside the supported range is left untouched', async () => {
   const source = versionDir('express', versionSet('express').versions[0]);
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'jaeger-auto-express-'));
   try {
-    fs.cpSync(source, copy, { recursive: true });
+    fs.cpSync(fs.realpathSync(source), copy, { recursive: true });
     const manifest = path.join(copy, 'node_modules/express/package.json');
     fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace(/"version": "[^"]+"/, '"version": "4.16.0"'));
     const cases = casesFor('4.16.0');

@@ -219,7 +219,7 @@ test(`${PKG} versions outside the supported range are left untouched`, async (t)
   const newest = versionSet('grpc').versions.at(-1)!;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jaeger-auto-grpc-'));
   t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-  fs.cpSync(versionDir(PKG, newest), tmp, { recursive: true });
+  fs.cpSync(fs.realpathSync(versionDir(PKG, newest)), tmp, { recursive: true });
   const file = path.join(tmp, 'node_modules', PKG, 'package.json');
   fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), version: '2.0.0' }));
   const from = agent.batches.length;

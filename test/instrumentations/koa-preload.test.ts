@@ -177,7 +177,7 @@ test('koa and @koa/router versions outside the supported ranges are left untouch
   const newest = versionSet('koa').versions.at(-1)!;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jaeger-auto-koa-'));
   t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-  fs.cpSync(versionDir('koa', newest), tmp, { recursive: true });
+  fs.cpSync(fs.realpathSync(versionDir('koa', newest)), tmp, { recursive: true });
   const bump = (pkg: string, to: string) => {
     const file = path.join(tmp, 'node_modules', pkg, 'package.json');
     fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), version: to }));

@@ -76,8 +76,8 @@ test('basic auth from user/password, bearer from a token, basic from URL credent
   }
 });
 
-for (const status of [500, 400, 404]) {
-  test(`HTTP ${status} counts the batch as send_error with the status in the message`, async () => {
+for (const [status, reason] of [[500, 'send_error'], [400, 'rejected'], [404, 'rejected'], [413, 'rejected']] as const) {
+  test(`HTTP ${status} is not retried: the batch counts as ${reason} with the status in the message`, async () => {
     const collector = await startCollector({ status });
     const { s, sent, dropped } = sender({ endpoint: collector.url, user: 'jaeger', password: 'hunter2' });
     s.append(makeSpan());
@@ -86,14 +86,16 @@ for (const status of [500, 400, 404]) {
     assert.deepEqual(sent, []);
     assert.equal(dropped.length, 1);
     assert.equal(dropped[0].count, 2);
-    assert.equal(dropped[0].reason, 'send_error');
+    assert.equal(dropped[0].reason, reason);
     assert.match(dropped[0].message, new RegExp(`^POST ${collector.url}: HTTP ${status} .*refused by the fake collector`));
     assert.doesNotMatch(dropped[0].message, /hunter2|amFlZ2Vy/);
+    assert.equal(collector.requests, 1, 'one request, no retry');
+    assert.equal(s.queued, 0);
     await s.close();
   });
 }
 
-test('a collector that never answers: the request is destroyed at the timeout, no hang', async () => {
+test('a collector that never answers: the request is destroyed at the timeout; the batch stays queued for a retry', async () => {
   const collector = await startCollector({ hang: true });
   const { s, dropped } = sender({ endpoint: collector.url, timeoutMs: 150 });
   s.append(makeSpan());
@@ -101,25 +103,29 @@ test('a collector that never answers: the request is destroyed at the timeout, n
   await s.flush();
   const elapsed = Date.now() - t0;
   assert.ok(elapsed >= 140 && elapsed < 2000, `flush took ${elapsed} ms`);
-  assert.deepEqual(dropped.map((d) => [d.count, d.reason]), [[1, 'send_error']]);
+  assert.equal(dropped.length, 0, 'nothing lost yet');
+  assert.equal(s.queued, 1);
+  assert.equal(s.inFlight, 1);
+  await s.close();
+  assert.deepEqual(dropped.map((d) => [d.count, d.reason]), [[1, 'shutdown']]);
   assert.match(dropped[0].message, /no answer within 150 ms/);
   assert.equal(s.queued, 0);
-  await s.close();
 });
 
-test('a refused connection counts as send_error; credentials never reach errors or logs', async () => {
+test('a refused connection keeps the batch for a retry; close() counts it as shutdown; credentials never reach errors or logs', async () => {
   const collector = await startCollector();
   const url = collector.url;
   await collector.close();
   collectors.splice(collectors.indexOf(collector), 1);
-  const { s, dropped, logger } = sender({ endpoint: url.replace('http://', 'http://admin:topsecret@'), authToken: 'tok-secret' });
+  const { s, dropped, logger } = sender({ endpoint: url.replace('http://', 'http://admin:topsecret@'), authToken: 'tok-secret', timeoutMs: 200 });
   s.append(makeSpan());
   await s.flush();
-  assert.equal(dropped[0].reason, 'send_error');
+  assert.equal(s.queued, 1);
+  await s.close();
+  assert.equal(dropped[0].reason, 'shutdown');
   assert.match(dropped[0].message, /ECONNREFUSED/);
   const everything = JSON.stringify([dropped, logger.lines, s.endpoint]);
   assert.doesNotMatch(everything, /topsecret|tok-secret|admin/);
-  await s.close();
 });
 
 test('maxBatchBytes splits batches; a span over it is too_large; keep-alive reuses connections', async () => {

@@ -64,7 +64,7 @@ for (const traceId128bit of [false, true]) {
     for (const key of ['hostname', 'ip', 'client-uuid']) assert.equal(typeof ptags[key], 'string', key);
     assert.equal(ptags.custom, 'yes');
     assert.equal(ptags['build.number'], 42n);
-    assert.deepEqual(reporter.stats().dropped, { queue_full: 0, too_large: 0, send_error: 0, shutdown: 0 });
+    assert.deepEqual(reporter.stats().dropped, { queue_full: 0, too_large: 0, send_error: 0, rejected: 0, shutdown: 0 });
     assert.equal(reporter.stats().sent, spans.length);
   });
 }
