@@ -178,7 +178,9 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
   }
 
   protected override _getBaggageItem(key: string): string | undefined {
-    return this.#context.baggage?.[key];
+    const baggage = this.#context.baggage;
+    // Own items only: getBaggageItem('toString') must not hand out Object.prototype's function.
+    return baggage !== undefined && Object.prototype.hasOwnProperty.call(baggage, key) ? baggage[key] : undefined;
   }
 
   protected override _finish(finishTime?: number): void {

@@ -131,3 +131,11 @@ test('TEXT_MAP and HTTP_HEADERS differ only in encoding', () => {
   const back = tracer.extract(opentracing.FORMAT_TEXT_MAP, text) as JaegerSpanContext;
   assert.equal(back.baggage?.k, 'a b');
 });
+
+test('getBaggageItem returns own items only: names of Object.prototype members are not baggage', () => {
+  const tracer = codecTracer();
+  const span = tracer.startSpan('op');
+  span.setBaggageItem('k', 'v');
+  assert.equal(span.getBaggageItem('k'), 'v');
+  for (const key of ['toString', 'constructor', 'hasOwnProperty', '__proto__']) assert.equal(span.getBaggageItem(key), undefined, key);
+});
