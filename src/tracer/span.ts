@@ -41,6 +41,15 @@ const NO_TAGS: Tag[] = Object.freeze([]) as unknown as Tag[];
 const NO_LOGS: LogRecord[] = Object.freeze([]) as unknown as LogRecord[];
 
 /**
+ * Makes span.finish() safe for the caller: `finish` runs the span's own finish and must catch
+ * whatever it throws. Set per span with setFinishGuard(); one object is shared by all the spans
+ * of an instrumentation.
+ */
+export interface FinishGuard {
+  finish(span: JaegerSpan, finishTime: number | undefined): void;
+}
+
+/**
  * A Jaeger span. Unsampled spans keep nothing: tags and logs are dropped on arrival, so a span the
  * sampler rejected costs only its context.
  */
@@ -61,6 +70,9 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
   #droppedTags = 0;
   #droppedLogs = 0;
   #droppedLogFields = 0;
+  // Every span has the slot (undefined by default), so guarded and unguarded spans share one
+  // hidden class; assigning an own `finish` per span would give guarded ones a second.
+  #guard: FinishGuard | undefined = undefined;
 
   constructor(
     tracer: JaegerTracer,
@@ -207,6 +219,22 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
     const baggage = this.#context.baggage;
     // Own items only: getBaggageItem('toString') must not hand out Object.prototype's function.
     return baggage !== undefined && Object.prototype.hasOwnProperty.call(baggage, key) ? baggage[key] : undefined;
+  }
+
+  /** Routes finish() through `guard` (the instrumentations' fault guard). @internal */
+  setFinishGuard(guard: FinishGuard | undefined): void {
+    this.#guard = guard;
+  }
+
+  override finish(finishTime?: number): void {
+    const guard = this.#guard;
+    if (guard === undefined) this._finish(finishTime);
+    else guard.finish(this, finishTime);
+  }
+
+  /** The span's own finish, without the guard (what a FinishGuard calls). @internal */
+  finishUnguarded(finishTime?: number): void {
+    this._finish(finishTime);
   }
 
   protected override _finish(finishTime?: number): void {
