@@ -97,7 +97,7 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
   get operationName(): string { return this.#operationName; }
   get spanContext(): JaegerSpanContext { return this.#context; }
   get startTime(): number { return this.#startTime; }
-  /** Microseconds; -1 until the span is finished. */
+  /** Microseconds; -1 until the span is finished (and 0 then when it was not sampled). */
   get duration(): number { return this.#duration; }
   get tags(): readonly Tag[] { return this.#tags; }
   get logs(): readonly LogRecord[] { return this.#logs; }
@@ -239,6 +239,12 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
 
   protected override _finish(finishTime?: number): void {
     if (this.#duration >= 0) return; // finishing twice reports once
+    if (!this.#sampled) {
+      // Nothing will be reported: the clock is not read, the duration only marks it finished.
+      this.#duration = 0;
+      this.#tracer.reportSpan(this);
+      return;
+    }
     const end = finishTime === undefined ? nowMicros() : finishTime * 1000;
     this.#duration = Math.max(0, end - this.#startTime);
     // Past every limit: these few tags say what was left out.
