@@ -1,6 +1,7 @@
 import type { FinishedSpan, ProcessInfo } from '../tracer/finished-span';
 import { BinaryWriter } from './binary-writer';
 import { CompactWriter } from './compact-writer';
+import { writeSpanCompact } from './compact-span';
 import { writeBatch, writeEmitBatch, writeSpan, type BatchContent } from './encode';
 import type { ClientStats } from './types';
 
@@ -36,6 +37,7 @@ export class BatchBuilder {
   readonly #frame: Writer;
   readonly #listHeaderSize: (count: number) => number;
   readonly #envelope: boolean;
+  readonly #compact: boolean;
   readonly #capacity: number;
   readonly #free: ArrayBuffer[] = [];
   #process: ProcessInfo = DEFAULT_PROCESS;
@@ -50,6 +52,7 @@ export class BatchBuilder {
     this.#frame = compact ? new CompactWriter(1024) : new BinaryWriter(1024);
     this.#listHeaderSize = compact ? CompactWriter.listHeaderSize : BinaryWriter.listHeaderSize;
     this.#envelope = options.envelope;
+    this.#compact = compact;
     this.#capacity = options.capacity;
     this.#measure();
     this.#bodyStart = this.#headroom;
@@ -89,7 +92,8 @@ export class BatchBuilder {
     const w = this.#body;
     const before = w.pos;
     try {
-      writeSpan(w, span);
+      if (this.#compact) writeSpanCompact(w as CompactWriter, span);
+      else writeSpan(w, span);
     } catch (err) {
       w.reset(w.buf, before);
       throw err;

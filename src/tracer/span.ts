@@ -7,6 +7,7 @@ import { DEBUG_FLAG, SAMPLED_FLAG } from './constants';
 import { describe } from '../thrift/tag-value';
 
 const SAMPLING_PRIORITY = opentracing.Tags.SAMPLING_PRIORITY;
+const EMPTY_REFS: readonly SpanReference[] = Object.freeze([]);
 
 // Size limits of one span. A span that grows without bound (a 1 MB payload logged as a tag, a tag
 // set in a loop) would be too large for any transport and be lost whole; these keep it small enough
@@ -34,6 +35,19 @@ export const DROPPED_LOG_FIELDS_KEY = 'jaeger.dropped_log_fields';
 // Encoding overhead of one tag or log field (field headers, type), and of one log (timestamp, list).
 const TAG_OVERHEAD = 10;
 const LOG_OVERHEAD = 16;
+// Shared by every span until its first tag / log: an unsampled span then allocates no arrays.
+// Frozen, so a stray push fails loudly in tests instead of leaking tags between spans.
+const NO_TAGS: Tag[] = Object.freeze([]) as unknown as Tag[];
+const NO_LOGS: LogRecord[] = Object.freeze([]) as unknown as LogRecord[];
+
+/**
+ * Makes span.finish() safe for the caller: `finish` runs the span's own finish and must catch
+ * whatever it throws. Set per span with setFinishGuard(); one object is shared by all the spans
+ * of an instrumentation.
+ */
+export interface FinishGuard {
+  finish(span: JaegerSpan, finishTime: number | undefined): void;
+}
 
 /**
  * A Jaeger span. Unsampled spans keep nothing: tags and logs are dropped on arrival, so a span the
@@ -45,22 +59,29 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
   #operationName: string;
   #startTime: number;
   #duration = -1;
-  #tags: Tag[];
-  #logs: LogRecord[] = [];
-  #references: readonly SpanReference[];
+  #tags = NO_TAGS;
+  #logs = NO_LOGS;
+  // Either the references as given, or (the common case) only the parent: the one-element
+  // reference list is then built when first read, which an unsampled span never is.
+  #references: readonly SpanReference[] | undefined;
+  #parent: JaegerSpanContext | undefined;
   #sampled: boolean;
   #bytes = 0;
   #droppedTags = 0;
   #droppedLogs = 0;
   #droppedLogFields = 0;
+  // Every span has the slot (undefined by default), so guarded and unguarded spans share one
+  // hidden class; assigning an own `finish` per span would give guarded ones a second.
+  #guard: FinishGuard | undefined = undefined;
 
   constructor(
     tracer: JaegerTracer,
     operationName: string,
     context: JaegerSpanContext,
     startTime: number,
-    tags: Tag[],
-    references: readonly SpanReference[],
+    /** The references, or undefined when the span has only `parent` (or nothing) as child_of. */
+    references: readonly SpanReference[] | undefined,
+    parent?: JaegerSpanContext,
   ) {
     super();
     this.#tracer = tracer;
@@ -68,20 +89,25 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
     this.#context = context;
     this.#startTime = startTime;
     this.#references = references;
+    this.#parent = parent;
     this.#sampled = context.isSampled;
-    this.#tags = [];
-    for (const tag of tags) this.#addTag(tag.key, tag.value);
   }
 
   // --- FinishedSpan view (read by reporters and encoders) ---
   get operationName(): string { return this.#operationName; }
   get spanContext(): JaegerSpanContext { return this.#context; }
   get startTime(): number { return this.#startTime; }
-  /** Microseconds; -1 until the span is finished. */
+  /** Microseconds; -1 until the span is finished (and 0 then when it was not sampled). */
   get duration(): number { return this.#duration; }
   get tags(): readonly Tag[] { return this.#tags; }
   get logs(): readonly LogRecord[] { return this.#logs; }
-  get references(): readonly SpanReference[] { return this.#references; }
+  get references(): readonly SpanReference[] {
+    if (this.#references === undefined) {
+      const p = this.#parent;
+      this.#references = p === undefined ? EMPTY_REFS : [{ type: 'child_of', context: p }];
+    }
+    return this.#references;
+  }
   get isFinished(): boolean { return this.#duration >= 0; }
 
   // --- OpenTracing API. setTag is overridden: the base class allocates an object per call. ---
@@ -92,19 +118,30 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
     return this;
   }
 
-  #addTag(key: string, value: unknown): void {
-    if (this.#tags.length >= MAX_TAGS) {
+  /**
+   * A tag given at start (by the tracer: sampler tags, debug id, options.tags). Kept on a sampled
+   * span under the same limits as setTag; `tag`, when given, is reused if nothing had to be cut.
+   * @internal
+   */
+  addStartTag(key: string, value: unknown, tag?: Tag): void {
+    if (this.#sampled) this.#addTag(key, value, tag);
+  }
+
+  #addTag(key: string, value: unknown, given?: Tag): void {
+    let tags = this.#tags;
+    if (tags.length >= MAX_TAGS) {
       this.#droppedTags++;
       return;
     }
-    const tag = keep(key, value);
+    const tag = keep(key, value, given);
     const size = keptSize;
     if (this.#bytes + size > MAX_SPAN_BYTES) {
       this.#droppedTags++;
       return;
     }
     this.#bytes += size;
-    this.#tags.push(tag);
+    if (tags === NO_TAGS) tags = this.#tags = [];
+    tags.push(tag);
   }
 
   // `fields` are kept ones (keep()), `size` their total plus LOG_OVERHEAD.
@@ -118,6 +155,7 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
       return;
     }
     this.#bytes += size;
+    if (this.#logs === NO_LOGS) this.#logs = [];
     this.#logs.push({ timestamp, fields });
   }
 
@@ -183,14 +221,39 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
     return baggage !== undefined && Object.prototype.hasOwnProperty.call(baggage, key) ? baggage[key] : undefined;
   }
 
+  /** Routes finish() through `guard` (the instrumentations' fault guard). @internal */
+  setFinishGuard(guard: FinishGuard | undefined): void {
+    this.#guard = guard;
+  }
+
+  override finish(finishTime?: number): void {
+    const guard = this.#guard;
+    if (guard === undefined) this._finish(finishTime);
+    else guard.finish(this, finishTime);
+  }
+
+  /** The span's own finish, without the guard (what a FinishGuard calls). @internal */
+  finishUnguarded(finishTime?: number): void {
+    this._finish(finishTime);
+  }
+
   protected override _finish(finishTime?: number): void {
     if (this.#duration >= 0) return; // finishing twice reports once
+    if (!this.#sampled) {
+      // Nothing will be reported: the clock is not read, the duration only marks it finished.
+      this.#duration = 0;
+      this.#tracer.reportSpan(this);
+      return;
+    }
     const end = finishTime === undefined ? nowMicros() : finishTime * 1000;
     this.#duration = Math.max(0, end - this.#startTime);
     // Past every limit: these few tags say what was left out.
-    if (this.#droppedTags > 0) this.#tags.push({ key: DROPPED_TAGS_KEY, value: this.#droppedTags });
-    if (this.#droppedLogs > 0) this.#tags.push({ key: DROPPED_LOGS_KEY, value: this.#droppedLogs });
-    if (this.#droppedLogFields > 0) this.#tags.push({ key: DROPPED_LOG_FIELDS_KEY, value: this.#droppedLogFields });
+    if (this.#droppedTags + this.#droppedLogs + this.#droppedLogFields > 0) {
+      if (this.#tags === NO_TAGS) this.#tags = [];
+      if (this.#droppedTags > 0) this.#tags.push({ key: DROPPED_TAGS_KEY, value: this.#droppedTags });
+      if (this.#droppedLogs > 0) this.#tags.push({ key: DROPPED_LOGS_KEY, value: this.#droppedLogs });
+      if (this.#droppedLogFields > 0) this.#tags.push({ key: DROPPED_LOG_FIELDS_KEY, value: this.#droppedLogFields });
+    }
     this.#tracer.reportSpan(this);
   }
 
@@ -218,8 +281,11 @@ function limitName(name: string): string {
 // Set by keep(): the approximate encoded size of the tag it returned (saves a second pass).
 let keptSize = 0;
 
-/** The tag as kept: key and value cut to their limits, small values as given. Sets keptSize. */
-function keep(key: string, value: unknown): Tag {
+/**
+ * The tag as kept: key and value cut to their limits, small values as given (and `given` itself
+ * when it holds them uncut). Sets keptSize.
+ */
+function keep(key: string, value: unknown, given?: Tag): Tag {
   let size = TAG_OVERHEAD;
   let k = key;
   if (typeof k === 'string') {
@@ -256,7 +322,7 @@ function keep(key: string, value: unknown): Tag {
       }
   }
   keptSize = size;
-  return { key: k, value: v };
+  return given !== undefined && k === key && v === value ? given : { key: k, value: v };
 }
 
 /** `s` in at most `maxBytes` UTF-8 bytes, ending in '…' when cut (never half a character). */

@@ -36,7 +36,8 @@ export interface JaegerTracerOptions extends PropagationLimitOptions {
 
 export const DEFAULT_PROPAGATION: readonly PropagationFormat[] = Object.freeze(['jaeger', 'w3c'] as const);
 
-const EMPTY_REFS: readonly SpanReference[] = Object.freeze([]);
+// startSpan(name) without options: the same frozen object every time (_startSpan only reads it).
+const NO_OPTIONS: JaegerSpanOptions = Object.freeze({});
 
 /** OpenTracing options plus `ignoreActiveSpan`: start a root even when a span is active. */
 export interface JaegerSpanOptions extends opentracing.SpanOptions {
@@ -133,7 +134,7 @@ export class JaegerTracer extends opentracing.Tracer {
 
   /** Overrides the base class, which mutates the caller's options object. */
   override startSpan(name: string, options?: JaegerSpanOptions): JaegerSpan {
-    return this._startSpan(name, options ?? {});
+    return this._startSpan(name, options ?? NO_OPTIONS);
   }
 
   protected override _startSpan(name: string, options: JaegerSpanOptions): JaegerSpan {
@@ -143,11 +144,12 @@ export class JaegerTracer extends opentracing.Tracer {
       const active = activeSpan();
       if (active !== null) parent = contextOf(active);
     }
-    let references = EMPTY_REFS;
-    if (parent !== undefined && parent.isValid) references = [{ type: 'child_of', context: parent }];
+    // undefined: the span's only reference is child_of `parent` (built by the span if ever read).
+    let references: SpanReference[] | undefined;
+    const onlyParent = parent !== undefined && parent.isValid ? parent : undefined;
 
     if (options.references !== undefined && options.references.length > 0) {
-      const refs = references.slice();
+      const refs: SpanReference[] = onlyParent !== undefined ? [{ type: 'child_of', context: onlyParent }] : [];
       let firstChildOf: JaegerSpanContext | undefined;
       let firstFollowsFrom: JaegerSpanContext | undefined;
       for (const ref of options.references) {
@@ -164,9 +166,10 @@ export class JaegerTracer extends opentracing.Tracer {
     }
 
     const startTime = options.startTime === undefined ? nowMicros() : options.startTime * 1000;
-    const tags: Tag[] = [];
     const userTags = options.tags;
     let context: JaegerSpanContext;
+    let debugId = '';
+    let decisionTags: readonly Tag[] | undefined;
     if (parent !== undefined && parent.isValid) {
       context = new JaegerSpanContext(
         parent.traceId, randomId64(), parent.spanId, parent.flags, parent.baggage, '', parent.traceState,
@@ -180,12 +183,12 @@ export class JaegerTracer extends opentracing.Tracer {
       let flags = 0;
       if (parent !== undefined && parent.debugId !== '' && this.#limits.allowDebug()) {
         flags = SAMPLED_FLAG | DEBUG_FLAG;
-        tags.push({ key: JAEGER_DEBUG_HEADER, value: parent.debugId });
+        debugId = parent.debugId;
       } else {
         const decision = this.#sampler.sample(name);
         if (decision.sampled) {
           flags = SAMPLED_FLAG;
-          for (const t of decision.tags) tags.push(t);
+          decisionTags = decision.tags;
         }
       }
       // Root span id = low 64 bits of the trace id, as the reference clients do.
@@ -193,13 +196,21 @@ export class JaegerTracer extends opentracing.Tracer {
       if (flags & SAMPLED_FLAG) this.#metrics.tracesStartedSampled.increment();
       else this.#metrics.tracesStartedNotSampled.increment();
     }
+    const span = new JaegerSpan(this, name, context, startTime, references, onlyParent);
+    // Start tags go straight onto the span (no list in between); an unsampled span ignores them.
     if (context.isSampled) {
       this.#metrics.spansStartedSampled.increment();
-      if (userTags !== undefined) for (const key in userTags) tags.push({ key, value: userTags[key] });
+      if (debugId !== '') span.addStartTag(JAEGER_DEBUG_HEADER, debugId);
+      if (decisionTags !== undefined) {
+        for (let i = 0; i < decisionTags.length; i++) {
+          const t = decisionTags[i];
+          span.addStartTag(t.key, t.value, t);
+        }
+      }
+      if (userTags !== undefined) for (const key in userTags) span.addStartTag(key, userTags[key]);
     } else {
       this.#metrics.spansStartedNotSampled.increment();
     }
-    const span = new JaegerSpan(this, name, context, startTime, tags, references);
     // sampling.priority among the start tags may flip the decision; setTag applies it.
     if (userTags !== undefined && opentracing.Tags.SAMPLING_PRIORITY in userTags && !context.isSampled) {
       span.setTag(opentracing.Tags.SAMPLING_PRIORITY, userTags[opentracing.Tags.SAMPLING_PRIORITY]);

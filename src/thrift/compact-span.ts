@@ -1,0 +1,124 @@
+import type { FinishedSpan, Tag } from '../tracer/finished-span';
+import type { CompactWriter } from './compact-writer';
+import { writeLog, writeSpanRef, writeTag } from './encode';
+import { hexToI64 } from './int64';
+import { TagType, TType } from './types';
+
+// The Span struct in compact protocol, specialised: writeSpan() through the generic ProtocolWriter
+// spends most of its time on per-field bookkeeping (field-id stack, type table, bool deferral)
+// whose outcome is fixed for this struct. Here each field header is the constant byte that
+// bookkeeping would produce: (id delta << 4) | compact type. Values still go through the writer's
+// own writeI64 / writeString, and anything uncommon (logs, references, non-primitive tag values)
+// through the generic struct writers, which start a fresh field context so their bytes do not
+// depend on what surrounds them. The output is byte-identical to writeSpan on a CompactWriter
+// (test/unit/thrift-compact-span.test.ts), which is itself checked against the thrift package.
+
+// Compact type nibbles.
+const C_TRUE = 1;
+const C_FALSE = 2;
+const C_I32 = 5;
+const C_I64 = 6;
+const C_DOUBLE = 7;
+const C_BINARY = 8;
+const C_LIST = 9;
+
+const I64_D1 = (1 << 4) | C_I64; // next field, i64
+const STRING_D1 = (1 << 4) | C_BINARY;
+const LIST_D1 = (1 << 4) | C_LIST;
+const I32_D1 = (1 << 4) | C_I32;
+
+/** Writes one jaeger.thrift Span exactly as writeSpan(w, span) would on a CompactWriter. */
+export function writeSpanCompact(w: CompactWriter, span: FinishedSpan): void {
+  const ctx = span.spanContext;
+  const traceId = ctx.traceId;
+  // Fields 1–4: traceIdLow, traceIdHigh, spanId, parentSpanId.
+  byte(w, I64_D1);
+  w.writeI64(hexToI64(traceId, traceId.length));
+  byte(w, I64_D1);
+  w.writeI64(hexToI64(traceId, traceId.length - 16));
+  byte(w, I64_D1);
+  w.writeI64(hexToI64(ctx.spanId, ctx.spanId.length));
+  byte(w, I64_D1);
+  w.writeI64(hexToI64(ctx.parentId, ctx.parentId.length));
+  // 5: operationName.
+  byte(w, STRING_D1);
+  w.writeString(span.operationName);
+  // 6: references, when there are any; 7: flags (delta 1 after 6, else 2 after 5).
+  const refs = span.references;
+  if (refs.length > 0) {
+    byte(w, LIST_D1);
+    w.writeListBegin(TType.STRUCT, refs.length);
+    for (let i = 0; i < refs.length; i++) writeSpanRef(w, refs[i]);
+    byte(w, I32_D1);
+  } else {
+    byte(w, (2 << 4) | C_I32);
+  }
+  w.writeI32(ctx.flags);
+  // 8, 9: startTime, duration (whole µs; garbage becomes 0, as in writeSpan).
+  const start = span.startTime;
+  const duration = span.duration;
+  byte(w, I64_D1);
+  w.writeI64(Number.isFinite(start) ? Math.round(start) : 0);
+  byte(w, I64_D1);
+  w.writeI64(Number.isFinite(duration) ? Math.round(duration) : 0);
+  // 10: tags, when there are any; 11: logs (delta 1 after 10, else 2 after 9).
+  const tags = span.tags;
+  const logs = span.logs;
+  let logHeader = (2 << 4) | C_LIST;
+  if (tags.length > 0) {
+    byte(w, LIST_D1);
+    w.writeListBegin(TType.STRUCT, tags.length);
+    for (let i = 0; i < tags.length; i++) writeTagCompact(w, tags[i]);
+    logHeader = LIST_D1;
+  }
+  if (logs.length > 0) {
+    byte(w, logHeader);
+    w.writeListBegin(TType.STRUCT, logs.length);
+    for (let i = 0; i < logs.length; i++) writeLog(w, logs[i]);
+  }
+  byte(w, 0); // stop
+}
+
+// A Tag struct: 1 key, 2 vType, then the one value field (3 vStr, 4 vDouble, 5 vBool, 6 vLong).
+function writeTagCompact(w: CompactWriter, tag: Tag): void {
+  const key = tag.key;
+  const value = tag.value;
+  let vType: number;
+  switch (typeof value) {
+    case 'string': vType = TagType.STRING; break;
+    case 'boolean': vType = TagType.BOOL; break;
+    case 'number': vType = Number.isSafeInteger(value) ? TagType.LONG : TagType.DOUBLE; break;
+    default:
+      // bigint, binary, objects, undefined: the generic path (rare on the hot path).
+      writeTag(w, tag);
+      return;
+  }
+  byte(w, STRING_D1);
+  w.writeString(typeof key === 'string' ? key : String(key));
+  // vType is 0–3: its zigzag varint is one byte, 2·vType.
+  w.ensure(2);
+  w.buf[w.pos++] = I32_D1;
+  w.buf[w.pos++] = vType << 1;
+  switch (vType) {
+    case TagType.STRING:
+      byte(w, STRING_D1);
+      w.writeString(value as string);
+      break;
+    case TagType.LONG:
+      byte(w, (4 << 4) | C_I64);
+      w.writeI64(value as number);
+      break;
+    case TagType.DOUBLE:
+      byte(w, (2 << 4) | C_DOUBLE);
+      w.writeDouble(value as number);
+      break;
+    default:
+      byte(w, (3 << 4) | (value === true ? C_TRUE : C_FALSE));
+  }
+  byte(w, 0); // stop
+}
+
+function byte(w: CompactWriter, b: number): void {
+  w.ensure(1);
+  w.buf[w.pos++] = b;
+}

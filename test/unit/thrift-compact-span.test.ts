@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CompactWriter } from '../../src/thrift/compact-writer';
+import { writeSpan } from '../../src/thrift/encode';
+import { writeSpanCompact } from '../../src/thrift/compact-span';
+import { JaegerTracer } from '../../src/tracer/tracer';
+import { ConstSampler } from '../../src/samplers/const';
+import { InMemoryReporter } from '../../src/reporters/in-memory';
+import type { FinishedSpan } from '../../src/tracer/finished-span';
+import { ALL_TAGS, ctx, makeSpan, spanShapes, thriftBytes } from './thrift-shapes';
+
+// The specialised compact Span writer must give exactly the bytes of the generic writeSpan (which
+// thrift-encode.test.ts checks against the thrift package) for every shape, and the thrift
+// package's own bytes directly.
+
+function generic(span: FinishedSpan): Buffer {
+  const w = new CompactWriter(64);
+  writeSpan(w, span);
+  return w.copy();
+}
+
+function special(span: FinishedSpan, prefix = 0): Buffer {
+  const w = new CompactWriter(16); // small: the buffer has to grow mid-span
+  w.reset(w.buf, 0);
+  for (let i = 0; i < prefix; i++) w.writeFieldStop(); // the span does not start at offset 0
+  writeSpanCompact(w, span);
+  return w.copy(prefix);
+}
+
+function shapes(): FinishedSpan[] {
+  const extra = [
+    makeSpan({ tags: ALL_TAGS }),
+    makeSpan({ tags: ALL_TAGS, logs: [{ timestamp: 1_700_000_000_000_001, fields: ALL_TAGS.slice(0, 9) }] }),
+    makeSpan({ logs: [{ timestamp: 5, fields: [{ key: 'event', value: 'x' }] }] }),
+    makeSpan({ references: [{ type: 'follows_from', context: ctx('1', '2') }], tags: [{ key: 'a', value: true }] }),
+    makeSpan({ references: [{ type: 'child_of', context: ctx('0123456789abcdef0123456789abcdef', 'ffffffffffffffff') }] }),
+    makeSpan({ traceId: 'ffffffffffffffff0000000000000001', spanId: '8000000000000000', parentId: '7fffffffffffffff', flags: 3 }),
+    makeSpan({ startTime: NaN, duration: -Infinity, operationName: '' }),
+    makeSpan({ startTime: 0, duration: 0, operationName: 'ü'.repeat(600) }),
+    makeSpan({ tags: [{ key: 42 as unknown as string, value: 'non-string key' }, { key: 'k', value: 'v'.repeat(70_000) }] }),
+  ];
+  // And spans as the tracer makes them: sampler tags, a child, a finished log.
+  const reporter = new InMemoryReporter();
+  const tracer = new JaegerTracer({ serviceName: 's', sampler: new ConstSampler(true), reporter });
+  const root = tracer.startSpan('root', { tags: { 'http.method': 'GET', n: 200, ok: false, r: 0.25 } });
+  const child = tracer.startSpan('child', { childOf: root });
+  child.log({ event: 'x', n: 1 });
+  child.finish();
+  root.finish();
+  return [...spanShapes(), ...extra, ...reporter.spans];
+}
+
+test('writeSpanCompact is byte-identical to writeSpan on a CompactWriter, for every shape', () => {
+  const all = shapes();
+  assert.ok(all.length > 20);
+  for (const [i, span] of all.entries()) {
+    const expected = generic(span);
+    assert.deepEqual(special(span), expected, `shape ${i}`);
+    assert.deepEqual(special(span, 5), expected, `shape ${i} at an offset`);
+  }
+});
+
+test('writeSpanCompact matches the thrift package byte for byte', () => {
+  for (const [i, span] of shapes().entries()) {
+    assert.deepEqual(special(span), thriftBytes('compact', (w) => writeSpan(w, span)), `shape ${i}`);
+  }
+});
