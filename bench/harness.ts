@@ -246,3 +246,22 @@ export function renderTable(rows: Row[]): string {
   }
   return lines.join('\n');
 }
+
+/** The issue's targets, read off the table (start-up and RSS: the worst route). */
+export function renderTargets(rows: Row[]): string {
+  const get = (config: string) => rows.filter((r) => r.config === config);
+  const out = ['| measure | target | measured |', '|---|---|---|'];
+  const per = (config: string, pick: (r: Row) => number) =>
+    get(config).map((r) => `${r.route} ${Number.isFinite(pick(r)) ? pick(r).toFixed(2) : '–'}`).join(', ') || 'not run';
+  out.push(`| throughput, 100 % sampled over UDP | ≥ 0.85 × baseline | ${per('udp', (r) => r.reqRatio)} |`);
+  out.push(`| throughput, HTTP collector | (no target) | ${per('http', (r) => r.reqRatio)} |`);
+  out.push(`| throughput, unsampled | ≥ 0.97 × baseline | ${per('unsampled', (r) => r.reqRatio)} |`);
+  out.push(`| throughput, JAEGER_DISABLED=true | ≥ 0.99 × baseline | ${per('disabled', (r) => r.reqRatio)} |`);
+  out.push(`| p99 latency, 100 % sampled over UDP | ≤ 1.2 × baseline | ${per('udp', (r) => r.p99Ratio)} |`);
+  const worst = (xs: number[]) => (xs.length ? Math.max(...xs.filter(Number.isFinite)) : NaN);
+  const udp = get('udp');
+  out.push(`| added start-up time | ≤ 50 ms | ${udp.length ? `+${worst(udp.map((r) => r.startupDeltaMs)).toFixed(0)} ms (worst route's median)` : 'not run'} |`);
+  out.push(`| added peak RSS under load | ≤ 10 MB | ${udp.length ? `+${worst(udp.map((r) => r.rssDeltaMb)).toFixed(1)} MB (worst route's median)` : 'not run'} |`);
+  out.push('| CPU per span, micro benchmark | ≤ 2 µs | see `npm run bench:micro` |');
+  return out.join('\n');
+}

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CONFIGS, ROUTES, REPO } from './configs';
-import { runBench, renderTable, type Row } from './harness';
+import { runBench, renderTable, renderTargets } from './harness';
 
 const quick = process.env.BENCH_QUICK === '1';
 const num = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
@@ -25,25 +25,6 @@ function version(dir: string): string {
 function newestDriver(id: string): string {
   const spec = JSON.parse(readFileSync(path.join(REPO, 'test', 'versions', `${id}.json`), 'utf8'));
   return `${spec.package} ${spec.versions[spec.versions.length - 1]}`;
-}
-
-/** The issue's targets, read off the table (start-up and RSS: the worst route). */
-function targets(rows: Row[]): string {
-  const get = (config: string) => rows.filter((r) => r.config === config);
-  const out = ['| measure | target | measured |', '|---|---|---|'];
-  const per = (config: string, pick: (r: Row) => number) =>
-    get(config).map((r) => `${r.route} ${Number.isFinite(pick(r)) ? pick(r).toFixed(2) : '–'}`).join(', ') || 'not run';
-  out.push(`| throughput, 100 % sampled over UDP | ≥ 0.85 × baseline | ${per('udp', (r) => r.reqRatio)} |`);
-  out.push(`| throughput, HTTP collector | (no target) | ${per('http', (r) => r.reqRatio)} |`);
-  out.push(`| throughput, unsampled | ≥ 0.97 × baseline | ${per('unsampled', (r) => r.reqRatio)} |`);
-  out.push(`| throughput, JAEGER_DISABLED=true | ≥ 0.99 × baseline | ${per('disabled', (r) => r.reqRatio)} |`);
-  out.push(`| p99 latency, 100 % sampled over UDP | ≤ 1.2 × baseline | ${per('udp', (r) => r.p99Ratio)} |`);
-  const worst = (xs: number[]) => (xs.length ? Math.max(...xs.filter(Number.isFinite)) : NaN);
-  const udp = get('udp');
-  out.push(`| added start-up time | ≤ 50 ms | ${udp.length ? `+${worst(udp.map((r) => r.startupDeltaMs)).toFixed(0)} ms (worst route's median)` : 'not run'} |`);
-  out.push(`| added peak RSS under load | ≤ 10 MB | ${udp.length ? `+${worst(udp.map((r) => r.rssDeltaMb)).toFixed(1)} MB (worst route's median)` : 'not run'} |`);
-  out.push('| CPU per span, micro benchmark | ≤ 2 µs | see `npm run bench:micro` |');
-  return out.join('\n');
 }
 
 async function main(): Promise<void> {
@@ -67,7 +48,7 @@ async function main(): Promise<void> {
   const minutes = ((Date.now() - started.getTime()) / 60_000).toFixed(1);
   console.log(table);
   console.log('');
-  console.log(targets(report.rows));
+  console.log(renderTargets(report.rows));
 
   if (quick && process.env.BENCH_WRITE !== '1') return;
   let commit = '?';
@@ -105,7 +86,7 @@ async function main(): Promise<void> {
     '',
     '## Against the targets of issue 7',
     '',
-    targets(report.rows),
+    renderTargets(report.rows),
     '',
   ].join('\n');
   const out = process.env.BENCH_OUT ?? path.join(REPO, 'bench', 'RESULTS.md');
