@@ -76,7 +76,10 @@ async function main(): Promise<void> {
       'the baseline run of the same round and route. CPU µs/req is the app process\'s user+system CPU over ' +
       'the measured window divided by the requests served. Peak RSS is the app\'s maxRSS. Start-up is spawn ' +
       'until the server listens (drivers loaded). Bytes out/req is everything the discarding UDP agent and ' +
-      'HTTP collector received from the app\'s start to its exit, divided by the requests it served.',
+      'HTTP collector received from the app\'s start to its exit, divided by the requests it served. ' +
+      'Latencies are autocannon\'s, in whole milliseconds, so a p50 of 0 has no ratio. Spans/req and dropped % ' +
+      'come from jaeger-auto\'s tracer.stats() at the end of the window: sampled spans reported per request, ' +
+      'and the share the reporter dropped (e.g. its queue full) rather than exported.',
     '',
     '- `baseline`: no preload. `udp`: `-r jaeger-auto/register`, const sampler 1, spans to a UDP agent. ' +
       '`http`: the same to an HTTP collector (`JAEGER_ENDPOINT`). `unsampled`: const sampler 0 (hooks on, ' +
