@@ -119,5 +119,7 @@ process.on('message', (msg: { cmd: string }) => {
 
 server.listen(0, '127.0.0.1', () => {
   const addr = server.address();
-  process.send!({ listening: typeof addr === 'object' && addr ? addr.port : 0 });
+  // CPU spent getting here (preload, drivers, listen): steadier than wall time on a busy machine.
+  const cpu = process.cpuUsage();
+  process.send!({ listening: typeof addr === 'object' && addr ? addr.port : 0, startupCpuMs: (cpu.user + cpu.system) / 1000 });
 });
