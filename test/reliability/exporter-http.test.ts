@@ -215,3 +215,15 @@ test('flush() against a refusing collector settles once the batch has been tried
   await tracer.close();
   assert.equal(check('after close').dropped.shutdown, 3);
 });
+
+test('a busy service: a full batch (128 KiB by default) goes out at once, not at the next flush interval', async () => {
+  const collector = await startCollector();
+  const sender = new HttpSender({ endpoint: collector.url });
+  // A flush interval longer than the test: only a full batch can make a POST happen.
+  const { tracer, check } = exporterTracer(sender, { flushIntervalMs: 600_000 });
+  finishSpans(tracer, 1000);
+  await collector.waitFor((c) => c.acceptedSpans.length >= 400, 10_000, 'a full batch before any flush');
+  assert.equal(check('busy').dropped.queue_full, 0);
+  await tracer.close();
+  assert.equal(check('closed').sent, 1000);
+});
