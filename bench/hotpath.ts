@@ -5,7 +5,11 @@
 // server process pinned to CPU 0 when taskset exists; load from autocannon in this process (pinned
 // to CPU 1), an upstream for /outbound in its own plain process. Spans go to a discarding UDP
 // receiver. Settings: BENCH_ROUTES (plain,db,outbound), BENCH_SECONDS (4), BENCH_ROUNDS (3),
-// BENCH_CONNECTIONS (20), BENCH_PROF=<dir> writes a --cpu-prof of every traced server.
+// BENCH_CONNECTIONS (20), BENCH_PROF=<dir> writes a --cpu-prof of every traced server,
+// BENCH_BEFORE=<a built checkout of another commit> adds its sampled and unsampled variants to the
+// same rounds (before/after comparisons on a shared machine), BENCH_RATE=<req/s> holds the load at
+// a fixed rate instead of flat out, so every variant does the same work per second and CPU µs per
+// request compare without the batching that a saturated server gets.
 import { spawn, spawnSync, fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import http from 'node:http';
@@ -25,14 +29,23 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const PROF = process.env.BENCH_PROF;
+const RATE = Number(process.env.BENCH_RATE ?? 0);
 const TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
-interface Variant { name: string; preload: boolean; env: Record<string, string> }
+interface Variant { name: string; preload: boolean; env: Record<string, string>; register?: string }
 const VARIANTS: Variant[] = [
   { name: 'plain', preload: false, env: {} },
   { name: 'sampled', preload: true, env: { JAEGER_SAMPLER_TYPE: 'const', JAEGER_SAMPLER_PARAM: '1' } },
   { name: 'unsampled', preload: true, env: { JAEGER_SAMPLER_TYPE: 'const', JAEGER_SAMPLER_PARAM: '0' } },
 ];
+const BEFORE = process.env.BENCH_BEFORE;
+if (BEFORE) {
+  const register = path.join(path.resolve(BEFORE), 'register.js');
+  VARIANTS.push(
+    { name: 'sampled@before', preload: true, register, env: VARIANTS[1].env },
+    { name: 'unsampled@before', preload: true, register, env: VARIANTS[2].env },
+  );
+}
 
 interface Run { rps: number; p99: number; cpuUs: number }
 
@@ -63,8 +76,8 @@ interface Server { child: ChildProcess; port: number; cpu: () => Promise<number>
 
 async function startServer(v: Variant, route: string, agentPort: number, upstreamPort: number): Promise<Server> {
   const execArgv = [
-    ...(v.preload ? ['-r', path.join(ROOT, 'register.js')] : []),
-    ...(PROF && v.preload ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`, `--cpu-prof-name=${route}-${v.name}-${Date.now()}.cpuprofile`] : []),
+    ...(v.preload ? ['-r', v.register ?? path.join(ROOT, 'register.js')] : []),
+    ...(PROF && v.preload ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`, `--cpu-prof-name=${route}-${v.name.replace('@', '-')}-${Date.now()}.cpuprofile`] : []),
   ];
   const [cmd, args] = pinned('0', process.execPath, [...execArgv, path.join(__dirname, 'hotpath-server.js'), String(upstreamPort), route === 'db' ? 'db' : '']);
   const child = spawn(cmd, args, {
@@ -87,7 +100,7 @@ async function startServer(v: Variant, route: string, agentPort: number, upstrea
 
 async function measure(v: Variant, route: string, agentPort: number, upstreamPort: number): Promise<Run> {
   const server = await startServer(v, route, agentPort, upstreamPort);
-  const load = (seconds: number) => autocannon({ url: `http://127.0.0.1:${server.port}/${route}`, connections: CONNECTIONS, duration: seconds });
+  const load = (seconds: number) => autocannon({ url: `http://127.0.0.1:${server.port}/${route}`, connections: CONNECTIONS, duration: seconds, ...(RATE > 0 ? { overallRate: RATE } : {}) });
   try {
     await load(1); // warm-up: JIT, connections, the tracer's lazy start
     const cpuBefore = await server.cpu();
@@ -105,8 +118,8 @@ async function main(): Promise<void> {
   if (TASKSET) spawnSync('taskset', ['-p', '-c', '1', String(process.pid)]);
   const sink = await startSink();
   const upstream = await startUpstream();
-  console.log(`bench:hotpath — ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} interleaved rounds, medians${TASKSET ? ', server on CPU 0, load on CPU 1' : ''}`);
-  console.log('route      variant      req/s   p99 ms  CPU µs/req  req/s ratio  CPU ratio  added CPU µs');
+  console.log(`bench:hotpath — ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} interleaved rounds, medians${RATE > 0 ? `, fixed ${RATE} req/s` : ''}${TASKSET ? ', server on CPU 0, load on CPU 1' : ''}`);
+  console.log('route      variant            req/s   p99 ms  CPU µs/req  req/s ratio  CPU ratio  added CPU µs');
   for (const route of ROUTES) {
     const runs = new Map<string, Run[]>(VARIANTS.map((v) => [v.name, []]));
     for (let r = 0; r < ROUNDS; r++) {
@@ -120,7 +133,7 @@ async function main(): Promise<void> {
     const plain = rows[0];
     for (const x of rows) {
       console.log(
-        `${route.padEnd(10)} ${x.name.padEnd(10)} ${x.rps.toFixed(0).padStart(8)} ${x.p99.toFixed(1).padStart(8)} ${x.cpuUs.toFixed(1).padStart(11)}` +
+        `${route.padEnd(10)} ${x.name.padEnd(16)} ${x.rps.toFixed(0).padStart(8)} ${x.p99.toFixed(1).padStart(8)} ${x.cpuUs.toFixed(1).padStart(11)}` +
         `  ${(x.rps / plain.rps).toFixed(3).padStart(11)}  ${(x.cpuUs / plain.cpuUs).toFixed(2).padStart(9)}  ${(x.cpuUs - plain.cpuUs).toFixed(1).padStart(12)}`,
       );
     }
