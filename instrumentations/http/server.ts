@@ -68,8 +68,9 @@ export function nameServerSpan(req: unknown, route: string): void {
 /** Wraps `proto.emit` (a Server prototype) so request handlers run inside a server span. */
 export function patchServer(proto: Emitter, ctx: PatchContext): void {
   ctx.wrap(proto, 'emit', (original) => function emit(this: unknown, type: unknown) {
-    if (!shouldTrace()) return original.apply(this, arguments as any);
+    // The event type first: it is the cheaper test, and most server events are not requests.
     if (type !== 'request' && type !== 'checkContinue') return original.apply(this, arguments as any);
+    if (!shouldTrace()) return original.apply(this, arguments as any);
     let scope: Scope | undefined;
     try {
       scope = enterRequest(arguments[1], arguments[2]);
