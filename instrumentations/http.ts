@@ -6,16 +6,26 @@ import type * as httpModule from 'node:http';
 import { defineInstrumentation, type InstrumentationDefinition, type PatchContext } from '../src/loader/definition';
 import { patchServer } from './http/server';
 import { wrapClient } from './http/client';
+import { bindingEmit } from './http/common';
 
 export { serverSpanOf, nameServerSpan } from './http/server';
 export { setHttpIgnorePaths } from './http/ignore-paths';
 
-type HttpLike = Pick<typeof httpModule, 'request' | 'get'> & { Server: { prototype: { emit: (...a: any[]) => boolean } } };
+type Emitting = { prototype: { emit: (...a: any[]) => boolean } };
+type HttpLike = Pick<typeof httpModule, 'request' | 'get'> & {
+  Server: Emitting; IncomingMessage?: Emitting; ServerResponse?: Emitting; ClientRequest?: Emitting;
+};
 
 function patchModule(exports: HttpLike, ctx: PatchContext, protocol: string): void {
   if (exports.Server?.prototype) patchServer(exports.Server.prototype, ctx);
   ctx.wrap(exports, 'request', (original) => wrapClient(original, protocol) as typeof original);
   ctx.wrap(exports, 'get', (original) => wrapClient(original, protocol) as typeof original);
+  // One emit per class that reads a per-object binding, instead of a closure and an own `emit` on
+  // every request and response (https uses these same classes; only the http module exports them,
+  // and until it is loaded the shims fall back to per-object emits).
+  for (const cls of [exports.IncomingMessage, exports.ServerResponse, exports.ClientRequest]) {
+    if (cls?.prototype) ctx.wrap(cls.prototype, 'emit', bindingEmit);
+  }
 }
 
 const definitions: InstrumentationDefinition[] = [

@@ -9,7 +9,7 @@ import { getTracer } from '../../src/tracer/global';
 import {
   COMPONENT, HTTP_METHOD, HTTP_STATUS_CODE, HTTP_URL, PEER_HOSTNAME, PEER_PORT, SPAN_KIND, SPAN_KIND_RPC_CLIENT,
 } from '../../src/tracer/tags';
-import { COMPONENT_HTTP, FORMAT_HTTP_HEADERS, bindEmit, markFailed, toPort } from './common';
+import { COMPONENT_HTTP, FORMAT_HTTP_HEADERS, bindEmitTo, markFailed, toPort, type EmitBinding } from './common';
 import { mergeHeaders, NOT_MERGED, type Carrier } from './headers';
 import { looksLikeUrl, methodOf, operationMethod, urlOf } from './url';
 
@@ -118,71 +118,92 @@ type Req = {
 };
 type Res = { emit: (...args: any[]) => boolean; statusCode?: unknown; complete?: boolean };
 
+// One record per call serves as the emit binding of the request and then of its response: the
+// listeners run in the caller's scope, the shared observers below end the span once.
+interface CallBinding extends EmitBinding {
+  readonly scope: Scope | undefined;
+  readonly span: JaegerSpan;
+  open: boolean;
+  timedOut: boolean;
+  response: Res | undefined;
+}
+
 function observe(req: Req, call: ClientCall): void {
   if (req === null || typeof req !== 'object') return;
   const span = call.span;
   if (call.lateCarrier !== undefined) injectLate(req, call.lateCarrier);
   if (span.spanContext.isSampled) tagRequest(span, req, call);
+  const binding: CallBinding = { scope: call.caller, span, open: true, timedOut: false, response: undefined, observe: onRequestEvent };
+  bindEmitTo(req, binding);
+}
 
-  let open = true;
-  let timedOut = false;
-  let response: Res | undefined;
-  const abort = (): void => {
-    open = false;
-    if (timedOut) markFailed(span, 'timeout', 'request timed out and was aborted');
-    else markFailed(span, 'aborted', 'request aborted before the response completed');
-    span.finish();
-  };
-  const onResponseEvent = (type: unknown, arg: unknown): void => {
-    if (!open) return;
-    if (type === 'end') {
-      open = false;
-      span.finish();
-    } else if (type === 'error') {
-      open = false;
-      setError(span, arg);
-      span.finish();
-    } else if (type === 'aborted' || (type === 'close' && response?.complete !== true)) {
-      abort();
-    } else if (type === 'close') {
-      open = false;
-      span.finish();
-    }
-  };
-  bindEmit(req, call.caller, (type, arg) => {
-    if (!open) return;
-    try {
-      if (type === 'response') {
-        if (arg === null || typeof arg !== 'object') return;
-        response = arg as Res;
-        const status = response.statusCode;
-        if (typeof status === 'number') {
-          span.setTag(HTTP_STATUS_CODE, status);
-          if (status >= 500) markFailed(span, 'http', `HTTP ${status}`);
-        }
-        bindEmit(response, call.caller, (t, a) => {
-          try {
-            onResponseEvent(t, a);
-          } catch {
-            // keep the app's events flowing
-          }
-        });
-      } else if (type === 'timeout') {
-        timedOut = true;
-        span.log({ event: 'timeout' });
-      } else if (type === 'error') {
-        open = false;
-        setError(span, arg);
-        span.finish();
-      } else if (type === 'close') {
-        // After a complete response the body may still be unread: the exchange itself is done.
-        if (response?.complete === true) onResponseEvent('close', undefined);
-        else abort();
+function abort(b: CallBinding): void {
+  b.open = false;
+  if (b.timedOut) markFailed(b.span, 'timeout', 'request timed out and was aborted');
+  else markFailed(b.span, 'aborted', 'request aborted before the response completed');
+  b.span.finish();
+}
+
+function responseEvent(b: CallBinding, type: unknown, arg: unknown): void {
+  if (!b.open) return;
+  if (type === 'end') {
+    b.open = false;
+    b.span.finish();
+  } else if (type === 'error') {
+    b.open = false;
+    setError(b.span, arg);
+    b.span.finish();
+  } else if (type === 'aborted' || (type === 'close' && b.response?.complete !== true)) {
+    abort(b);
+  } else if (type === 'close') {
+    b.open = false;
+    b.span.finish();
+  }
+}
+
+// The response's observer: a separate binding object (the request's stays bound to the request).
+function onResponseEvent(this: EmitBinding, type: unknown, arg: unknown): void {
+  try {
+    responseEvent((this as ResponseBinding).call, type, arg);
+  } catch {
+    // keep the app's events flowing
+  }
+}
+
+interface ResponseBinding extends EmitBinding {
+  readonly call: CallBinding;
+}
+
+function onRequestEvent(this: EmitBinding, type: unknown, arg: unknown): void {
+  const b = this as CallBinding;
+  if (!b.open) return;
+  try {
+    if (type === 'response') {
+      if (arg === null || typeof arg !== 'object') return;
+      const response = arg as Res;
+      b.response = response;
+      const status = response.statusCode;
+      if (typeof status === 'number') {
+        b.span.setTag(HTTP_STATUS_CODE, status);
+        if (status >= 500) markFailed(b.span, 'http', `HTTP ${status}`);
       }
-    } catch {
-      // keep the app's events flowing
+      const rb: ResponseBinding = { scope: b.scope, call: b, observe: onResponseEvent };
+      bindEmitTo(response, rb);
+    } else if (type === 'timeout') {
+      b.timedOut = true;
+      b.span.log({ event: 'timeout' });
+    } else if (type === 'error') {
+      b.open = false;
+      setError(b.span, arg);
+      b.span.finish();
+    } else if (type === 'close') {
+      // After a complete response the body may still be unread: the exchange itself is done.
+      if (b.response?.complete === true) responseEvent(b, 'close', undefined);
+      else abort(b);
     }
-  });
+  } catch {
+    // keep the app's events flowing
+  }
 }
 
 function tagRequest(span: JaegerSpan, req: Req, call: ClientCall): void {

@@ -1,7 +1,7 @@
 // Pieces the http server and client shims share: the propagation format, the component tag value,
 // error marking, and running an emitter's listeners in one captured scope.
 import type * as opentracing from 'opentracing';
-import { bind, type Scope } from '../../src/context/scope-manager';
+import { applyInScope, bind, type Scope } from '../../src/context/scope-manager';
 import { ERROR } from '../../src/tracer/tags';
 
 /** opentracing.FORMAT_HTTP_HEADERS, spelled out so the preload does not load `opentracing`. */
@@ -25,24 +25,76 @@ export function markFailed(span: opentracing.Span, kind: string, message: string
 }
 
 /**
- * Makes every listener of `emitter` run in `scope`, whatever context the event comes from (the
- * socket's, which on a kept-alive connection belongs to an earlier request). `observe` sees each
- * event first; it must not throw (callers guard it). The replacement is an own, non-enumerable
- * `emit`, so the prototype and other instances stay untouched.
+ * What an emitter's events run in: `scope`, whatever context the event comes from (the socket's,
+ * which on a kept-alive connection belongs to an earlier request). `observe`, when set, sees each
+ * event first, called with the binding as `this`; it must not throw (callers guard it). Shared
+ * functions plus a plain record instead of closures per request: the hooks run on every request.
+ */
+export interface EmitBinding {
+  readonly scope: Scope | undefined;
+  readonly observe?: (this: EmitBinding, type: unknown, arg: unknown) => void;
+}
+
+// Where a binding lives on an emitter whose emit (inherited from a prototype we patched) reads it.
+const BINDING = Symbol('jaeger-auto:http.emit-binding');
+// Where it lives when the emitter got its own per-instance emit instead (the prototype was not
+// patched, or something shadowed it); a separate key so a patched prototype never sees it twice.
+const OWN_BINDING = Symbol('jaeger-auto:http.own-emit-binding');
+// Marks our prototype emit (guardWrapper and wrapMethod copy own properties onto what they install).
+const READS_BINDING = Symbol('jaeger-auto:http.reads-emit-binding');
+
+/**
+ * The replacement of a prototype's emit (IncomingMessage, ServerResponse, ClientRequest): an
+ * emitter with a binding runs its listeners in the binding's scope; every other one is untouched.
+ */
+export function bindingEmit(original: (...args: any[]) => boolean): (...args: any[]) => boolean {
+  const emit = function emit(this: any, type: unknown, arg?: unknown): boolean {
+    const binding: EmitBinding | undefined = this == null ? undefined : this[BINDING];
+    if (binding === undefined) return original.apply(this, arguments as unknown as unknown[]);
+    if (binding.observe !== undefined) binding.observe(type, arg);
+    return applyInScope(binding.scope, original, this, arguments);
+  };
+  Object.defineProperty(emit, READS_BINDING, { value: true });
+  return emit;
+}
+
+/**
+ * Makes every listener of `emitter` run in `binding.scope` (see EmitBinding). Where the emitter's
+ * emit is our prototype wrapper, one hidden property does it; otherwise the emitter gets an own,
+ * non-enumerable `emit`, so the prototype and other instances stay untouched.
+ */
+export function bindEmitTo(emitter: { emit: (...args: any[]) => boolean }, binding: EmitBinding): void {
+  const current = emitter.emit as unknown as { [READS_BINDING]?: true };
+  if (typeof current === 'function' && current[READS_BINDING] === true && !Object.prototype.hasOwnProperty.call(emitter, 'emit')) {
+    Object.defineProperty(emitter, BINDING, { value: binding, writable: true, configurable: true, enumerable: false });
+    return;
+  }
+  Object.defineProperty(emitter, OWN_BINDING, { value: binding, writable: true, configurable: true, enumerable: false });
+  const bound = bind(emitter.emit, binding.scope);
+  const emit = binding.observe === undefined
+    ? bound
+    : function emit(this: unknown, type: unknown, arg?: unknown): boolean {
+      binding.observe!(type, arg);
+      return bound.apply(this, arguments as unknown as unknown[]);
+    };
+  Object.defineProperty(emitter, 'emit', { value: emit, writable: true, configurable: true, enumerable: false });
+}
+
+/**
+ * bindEmitTo with a scope and an optional observer (called with the event type and first argument;
+ * it must not throw), for callers that keep their own per-object state in a closure.
  */
 export function bindEmit(
   emitter: { emit: (...args: any[]) => boolean },
   scope: Scope | undefined,
   observe?: (type: unknown, arg: unknown) => void,
 ): void {
-  const bound = bind(emitter.emit, scope);
-  const emit = observe === undefined
-    ? bound
-    : function emit(this: unknown, type: unknown, arg?: unknown): boolean {
-      observe(type, arg);
-      return bound.apply(this, arguments as unknown as unknown[]);
-    };
-  Object.defineProperty(emitter, 'emit', { value: emit, writable: true, configurable: true, enumerable: false });
+  bindEmitTo(emitter, observe === undefined ? { scope } : { scope, observe: (type, arg) => observe(type, arg) });
+}
+
+/** The binding bindEmitTo gave `emitter`, if any. */
+export function bindingOf(emitter: object): EmitBinding | undefined {
+  return (emitter as { [BINDING]?: EmitBinding })[BINDING] ?? (emitter as { [OWN_BINDING]?: EmitBinding })[OWN_BINDING];
 }
 
 /** The number a port-ish value denotes, or undefined. */

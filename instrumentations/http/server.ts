@@ -6,25 +6,36 @@ import type { PatchContext } from '../../src/loader/definition';
 import type { JaegerSpan } from '../../src/tracer/span';
 import { shouldTrace, startSpanWith } from '../../src/shim/span-helpers';
 import { getTracer } from '../../src/tracer/global';
-import { runInScope, type Scope } from '../../src/context/scope-manager';
+import { applyInScope, type Scope } from '../../src/context/scope-manager';
 import {
   COMPONENT, HTTP_METHOD, HTTP_ROUTE, HTTP_STATUS_CODE, HTTP_URL, PEER_HOST_IPV4, PEER_HOST_IPV6, PEER_PORT,
   SPAN_KIND, SPAN_KIND_RPC_SERVER,
 } from '../../src/tracer/tags';
-import { COMPONENT_HTTP, FORMAT_HTTP_HEADERS, bindEmit, markFailed, stripQuery, toPort } from './common';
+import { COMPONENT_HTTP, FORMAT_HTTP_HEADERS, bindEmitTo, bindingOf, markFailed, stripQuery, toPort, type EmitBinding } from './common';
 import { isIgnoredPath } from './ignore-paths';
 import { operationMethod } from './url';
 
-/** The scope a request's handlers run in, kept on the request object. */
-const REQUEST_SCOPE = Symbol('jaeger-auto:http.request-scope');
 /** Handlers of an ignored path run untraced: nothing they call becomes a span either. */
 const IGNORED: Scope = Object.freeze({ untraced: true as const });
+/** An incoming request's binding; its class tells it from the bindings of other emitters. */
+class RequestBinding implements EmitBinding {
+  constructor(readonly scope: Scope) {}
+}
+/** An ignored request's (and its response's) binding: shared, there is nothing per request in it. */
+const IGNORED_BINDING: EmitBinding = Object.freeze(new RequestBinding(IGNORED));
+
+/** The response's binding: runs its listeners in the request's scope and ends the span once. */
+interface ResponseBinding extends EmitBinding {
+  readonly scope: Scope;
+  readonly span: JaegerSpan;
+  readonly res: Res;
+  open: boolean;
+}
 
 type Emitter = { emit: (...args: any[]) => boolean };
 type Req = Emitter & {
   url?: unknown; method?: unknown; headers?: unknown;
   socket?: { remoteAddress?: string; remotePort?: number; remoteFamily?: string } | null;
-  [REQUEST_SCOPE]?: Scope;
 };
 type Res = Emitter & { statusCode?: unknown; headersSent?: boolean };
 
@@ -34,7 +45,8 @@ type Res = Emitter & { statusCode?: unknown; headersSent?: boolean };
  */
 export function serverSpanOf(req: unknown): JaegerSpan | undefined {
   if (req === null || typeof req !== 'object') return undefined;
-  return (req as Req)[REQUEST_SCOPE]?.span as JaegerSpan | undefined;
+  const binding = bindingOf(req);
+  return binding instanceof RequestBinding ? binding.scope.span as JaegerSpan | undefined : undefined;
 }
 
 /**
@@ -56,8 +68,9 @@ export function nameServerSpan(req: unknown, route: string): void {
 /** Wraps `proto.emit` (a Server prototype) so request handlers run inside a server span. */
 export function patchServer(proto: Emitter, ctx: PatchContext): void {
   ctx.wrap(proto, 'emit', (original) => function emit(this: unknown, type: unknown) {
-    if (!shouldTrace()) return original.apply(this, arguments as any);
+    // The event type first: it is the cheaper test, and most server events are not requests.
     if (type !== 'request' && type !== 'checkContinue') return original.apply(this, arguments as any);
+    if (!shouldTrace()) return original.apply(this, arguments as any);
     let scope: Scope | undefined;
     try {
       scope = enterRequest(arguments[1], arguments[2]);
@@ -65,9 +78,7 @@ export function patchServer(proto: Emitter, ctx: PatchContext): void {
       scope = undefined;
     }
     if (scope === undefined) return original.apply(this, arguments as any);
-    const self = this;
-    const args = arguments;
-    return runInScope(scope, () => original.apply(self, args as any));
+    return applyInScope(scope, original, this, arguments);
   });
 }
 
@@ -75,15 +86,14 @@ export function patchServer(proto: Emitter, ctx: PatchContext): void {
 function enterRequest(req: Req, res: Res): Scope | undefined {
   if (req === null || typeof req !== 'object' || res === null || typeof res !== 'object') return undefined;
   // The same request emitted again (an app's 'checkContinue' handler emitting 'request'): same span.
-  const known = req[REQUEST_SCOPE];
-  if (known !== undefined) return known;
+  const known = bindingOf(req);
+  if (known instanceof RequestBinding) return known.scope;
 
   const url = typeof req.url === 'string' ? req.url : '/';
   const path = pathOf(url);
   if (isIgnoredPath(path)) {
-    remember(req, IGNORED);
-    bindEmit(req, IGNORED);
-    bindEmit(res, IGNORED);
+    bindEmitTo(req, IGNORED_BINDING);
+    bindEmitTo(res, IGNORED_BINDING);
     return IGNORED;
   }
   const tracer = getTracer();
@@ -106,19 +116,22 @@ function enterRequest(req: Req, res: Res): Scope | undefined {
     tagPeer(span, req.socket);
   }
   const scope: Scope = { span };
-  remember(req, scope);
-  bindEmit(req, scope);
-  let open = true;
-  bindEmit(res, scope, (type) => {
-    if (!open || (type !== 'finish' && type !== 'close')) return;
-    open = false;
-    try {
-      endServerSpan(span, res, type === 'finish');
-    } catch {
-      // a span we could not finish is lost; the response goes on.
-    }
-  });
+  // The request's binding also records its scope (serverSpanOf, a repeated emit).
+  bindEmitTo(req, new RequestBinding(scope));
+  const binding: ResponseBinding = { scope, span, res, open: true, observe: onResponseEvent };
+  bindEmitTo(res, binding);
   return scope;
+}
+
+function onResponseEvent(this: EmitBinding, type: unknown): void {
+  const binding = this as ResponseBinding;
+  if (!binding.open || (type !== 'finish' && type !== 'close')) return;
+  binding.open = false;
+  try {
+    endServerSpan(binding.span, binding.res, type === 'finish');
+  } catch {
+    // a span we could not finish is lost; the response goes on.
+  }
 }
 
 function endServerSpan(span: JaegerSpan, res: Res, finished: boolean): void {
@@ -130,10 +143,6 @@ function endServerSpan(span: JaegerSpan, res: Res, finished: boolean): void {
     markFailed(span, 'http', `HTTP ${status}`);
   }
   span.finish();
-}
-
-function remember(req: Req, scope: Scope): void {
-  Object.defineProperty(req, REQUEST_SCOPE, { value: scope, configurable: true, enumerable: false, writable: true });
 }
 
 // req.url is origin-form ('/a?b') except through proxies, which send absolute-form.

@@ -1,0 +1,66 @@
+// The per-object emit bindings of the http shims: a prototype emit that reads them, and the
+// per-object fallback for emitters whose emit is not ours. Listeners must run in the bound scope,
+// the observer must see each event exactly once, and unbound emitters must be untouched.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { activeSpan } from '../../src/context/scope-manager';
+import { bindEmitTo, bindingEmit, bindingOf, type EmitBinding } from '../../instrumentations/http/common';
+
+class Patched extends EventEmitter {}
+Patched.prototype.emit = bindingEmit(EventEmitter.prototype.emit);
+
+function setup(): { span: any; seen: unknown[]; binding: EmitBinding } {
+  const span = { name: 'bound' };
+  const seen: unknown[] = [];
+  const binding: EmitBinding = { scope: { span } as any, observe(type) { seen.push(type); } };
+  return { span, seen, binding };
+}
+
+test('a patched prototype: one hidden property binds the object, listeners run in its scope', () => {
+  const { span, seen, binding } = setup();
+  const bound = new Patched();
+  const other = new Patched();
+  bindEmitTo(bound, binding);
+  assert.equal(Object.prototype.hasOwnProperty.call(bound, 'emit'), false);
+  assert.deepEqual(Object.keys(bound).filter((k) => k === 'emit'), []);
+  assert.equal(bindingOf(bound), binding);
+  let inBound: unknown;
+  let inOther: unknown = 'unset';
+  bound.on('x', () => { inBound = activeSpan(); });
+  other.on('x', () => { inOther = activeSpan(); });
+  assert.equal(bound.emit('x'), true);
+  other.emit('x');
+  assert.equal(inBound, span);
+  assert.equal(inOther, null);
+  assert.deepEqual(seen, ['x']);
+  assert.equal(bindingOf(other), undefined);
+});
+
+test('an object whose own emit shadows the patched one gets its own bound emit; the observer sees each event once', () => {
+  const { span, seen, binding } = setup();
+  const shadowed = new Patched();
+  const inherited = shadowed.emit;
+  Object.defineProperty(shadowed, 'emit', { value(this: unknown, ...args: unknown[]) { return inherited.apply(this, args as any); }, writable: true, configurable: true });
+  bindEmitTo(shadowed, binding);
+  let inside: unknown;
+  shadowed.on('y', () => { inside = activeSpan(); });
+  shadowed.emit('y');
+  shadowed.emit('z');
+  assert.equal(inside, span);
+  assert.deepEqual(seen, ['y', 'z']);
+  assert.equal(bindingOf(shadowed), binding);
+});
+
+test('a plain EventEmitter (prototype not patched) gets a non-enumerable own emit', () => {
+  const { span, seen, binding } = setup();
+  const plain = new EventEmitter();
+  bindEmitTo(plain, binding);
+  assert.equal(Object.getOwnPropertyDescriptor(plain, 'emit')?.enumerable, false);
+  let inside: unknown;
+  plain.on('w', () => { inside = activeSpan(); });
+  plain.emit('w');
+  assert.equal(inside, span);
+  assert.deepEqual(seen, ['w']);
+  assert.equal(new EventEmitter().emit, EventEmitter.prototype.emit);
+});
