@@ -1,5 +1,6 @@
 import { log, type Logger } from '../log';
 import { isWrapped } from './wrap';
+import type { FinishGuard } from '../tracer/span';
 
 // What keeps a failing instrumentation from hurting the app. Every wrapper the loader installs
 // (ctx.wrap) marks its instrumentation as the current one while it runs; the span helpers start and
@@ -14,8 +15,8 @@ export interface InstrumentationState {
   /** Set once our own code failed for this instrumentation: its wrappers fall through from then on. */
   disabled: boolean;
   readonly logger: Logger;
-  /** The span `finish` given to this instrumentation's spans (made on first use). */
-  finish?: (this: unknown, finishTime?: number) => void;
+  /** The finish guard given to this instrumentation's spans (made on first use). */
+  finishGuard?: FinishGuard;
 }
 
 export function newInstrumentationState(id: string, logger: Logger = log): InstrumentationState {

@@ -1,7 +1,7 @@
 import type * as opentracing from 'opentracing';
 import { getTracer, isTracing } from '../tracer/global';
 import { activeScope } from '../context/scope-manager';
-import type { JaegerSpan } from '../tracer/span';
+import type { FinishGuard, JaegerSpan } from '../tracer/span';
 import { ERROR } from '../tracer/tags';
 import type { JaegerTracer, JaegerSpanOptions } from '../tracer/tracer';
 import { currentInstrumentation, maybeInjectFault, reportFault, type InstrumentationState } from './guard';
@@ -46,8 +46,8 @@ export function startSpanWith(
   try {
     maybeInjectFault(state, 'start');
     const span = tracer.startSpan(operationName, options);
-    // An own property, so only spans the instrumentations start pay for the guard.
-    span.finish = guardedFinish(state);
+    // A slot every span has (one hidden class for guarded and unguarded spans alike).
+    span.setFinishGuard(finishGuardFor(state));
     return span;
   } catch (err) {
     reportFault(state, 'start', err);
@@ -55,24 +55,26 @@ export function startSpanWith(
   }
 }
 
-let unattributedFinish: InstrumentationState['finish'];
+let unattributedGuard: FinishGuard | undefined;
 
-// One finish function per instrumentation, shared by its spans: a span is often finished from a
+// One finish guard per instrumentation, shared by its spans: a span is often finished from a
 // callback, an event or a promise handler, where a throw would reach the app.
-function guardedFinish(state: InstrumentationState | undefined): (this: unknown, finishTime?: number) => void {
-  const existing = state === undefined ? unattributedFinish : state.finish;
+function finishGuardFor(state: InstrumentationState | undefined): FinishGuard {
+  const existing = state === undefined ? unattributedGuard : state.finishGuard;
   if (existing !== undefined) return existing;
-  const finish = function finish(this: unknown, finishTime?: number): void {
-    try {
-      maybeInjectFault(state, 'finish');
-      (Object.getPrototypeOf(this) as JaegerSpan).finish.call(this, finishTime);
-    } catch (err) {
-      reportFault(state, 'finish', err);
-    }
+  const guard: FinishGuard = {
+    finish(span, finishTime) {
+      try {
+        maybeInjectFault(state, 'finish');
+        span.finishUnguarded(finishTime);
+      } catch (err) {
+        reportFault(state, 'finish', err);
+      }
+    },
   };
-  if (state === undefined) unattributedFinish = finish;
-  else state.finish = finish;
-  return finish;
+  if (state === undefined) unattributedGuard = guard;
+  else state.finishGuard = guard;
+  return guard;
 }
 
 /** Marks the span failed: error=true plus an error log (event, error.kind, message, stack). */
