@@ -4,14 +4,23 @@ import type { Sampler } from '../samplers/sampler';
 import { ConstSampler } from '../samplers/const';
 import { ProbabilisticSampler } from '../samplers/probabilistic';
 import { RateLimitingSampler } from '../samplers/rate-limiting';
-import { RemoteSampler } from '../samplers/remote';
+import type { RemoteSampler } from '../samplers/remote';
 import type { Sender } from '../senders/sender';
 import { UdpSender, type LookupAll } from '../senders/udp';
-import { HttpSender } from '../senders/http';
+import type { HttpSender } from '../senders/http';
 import type { Reporter } from '../reporters/reporter';
 import { RemoteReporter } from '../reporters/remote';
-import { LoggingReporter } from '../reporters/logging';
-import { CompositeReporter } from '../reporters/composite';
+import type { LoggingReporter } from '../reporters/logging';
+import type { CompositeReporter } from '../reporters/composite';
+
+// The remote sampler, the HTTP sender and the logging reporter load only when configured: every
+// module required here is paid for in the start-up of every traced process.
+const lazy = {
+  RemoteSampler: (): typeof RemoteSampler => (require('../samplers/remote') as typeof import('../samplers/remote')).RemoteSampler,
+  HttpSender: (): typeof HttpSender => (require('../senders/http') as typeof import('../senders/http')).HttpSender,
+  LoggingReporter: (): typeof LoggingReporter => (require('../reporters/logging') as typeof import('../reporters/logging')).LoggingReporter,
+  CompositeReporter: (): typeof CompositeReporter => (require('../reporters/composite') as typeof import('../reporters/composite')).CompositeReporter,
+};
 import { Metrics, type MetricsFactory } from '../metrics/metrics';
 import { log, setLogLevel, type Logger } from '../log';
 import { loadEnvConfig, type TracerConfig } from './from-env';
@@ -54,7 +63,7 @@ function buildSampler(config: TracerConfig, serviceName: string, metrics: Metric
     case 'ratelimiting':
       return new RateLimitingSampler(param);
     case 'remote':
-      return new RemoteSampler({
+      return new (lazy.RemoteSampler())({
         serviceName,
         samplingUrl: config.samplingUrl,
         refreshIntervalMs: config.samplerRefreshIntervalMs,
@@ -69,7 +78,7 @@ function buildSampler(config: TracerConfig, serviceName: string, metrics: Metric
 function buildSender(config: TracerConfig, logger: Logger): Sender {
   if (config.endpoint !== undefined) {
     try {
-      return new HttpSender({
+      return new (lazy.HttpSender())({
         endpoint: config.endpoint,
         user: config.user,
         password: config.password,
@@ -102,7 +111,8 @@ export function createReporter(config: TracerConfig, metrics: Metrics = new Metr
     metrics,
     logger,
   });
-  return config.logSpans ? new CompositeReporter([remote, new LoggingReporter(logger)]) : remote;
+  if (!config.logSpans) return remote;
+  return new (lazy.CompositeReporter())([remote, new (lazy.LoggingReporter())(logger)]);
 }
 
 /**
