@@ -3,7 +3,7 @@
 // them with the router's `next`. Wrapping `next` there tells us when a layer hands the request on
 // (leaving its mount path), with which error, and lets the chain go on in the request's scope.
 import type * as opentracing from 'opentracing';
-import { parseEnv } from '../../src/config/from-env';
+import { envSetting } from '../../src/config/setting';
 import { activate, activeScope, runInScope, type Scope } from '../../src/context/scope-manager';
 import { setError, startSpan } from '../../src/shim/span-helpers';
 import { COMPONENT, HTTP_ROUTE } from '../../src/tracer/tags';
@@ -17,18 +17,13 @@ export const EXPRESS_TYPE = 'express.type';
 /** The middleware function's name, as express reports it. */
 export const EXPRESS_NAME = 'express.name';
 
-let middlewareSpans: boolean | undefined;
+const middlewareSpans = envSetting('expressMiddlewareSpans');
 
 /** JAEGER_EXPRESS_MIDDLEWARE_SPANS, read once, when the first request reaches express. */
-export function middlewareSpansEnabled(): boolean {
-  if (middlewareSpans === undefined) middlewareSpans = parseEnv(process.env, () => {}).expressMiddlewareSpans;
-  return middlewareSpans;
-}
+export const middlewareSpansEnabled = (): boolean => middlewareSpans.get();
 
 /** Overrides the setting (tests); undefined re-reads the environment. */
-export function setMiddlewareSpans(value: boolean | undefined): void {
-  middlewareSpans = value;
-}
+export const setMiddlewareSpans = (value: boolean | undefined): void => middlewareSpans.set(value);
 
 /** What express instrumentation keeps per traced request. */
 export interface RequestState {

@@ -5,7 +5,7 @@
 // graphql calls resolvers from its own code, in the operation's scope, with a Path object per field
 // (`info.path`, linked to its parent by `prev`): that object identifies the parent field's span.
 import type * as opentracing from 'opentracing';
-import { parseEnv } from '../../src/config/from-env';
+import { envSetting } from '../../src/config/setting';
 import { activate, activeSpan } from '../../src/context/scope-manager';
 import type { PatchContext } from '../../src/loader/definition';
 import { setError, startSpan } from '../../src/shim/span-helpers';
@@ -17,18 +17,13 @@ export const GRAPHQL_FIELD_PATH = 'graphql.field.path';
 /** The field's parent type and name: `User.posts`. */
 export const GRAPHQL_FIELD_NAME = 'graphql.field.name';
 
-let resolverSpans: boolean | undefined;
+const resolverSpans = envSetting('graphqlResolverSpans');
 
 /** JAEGER_GRAPHQL_RESOLVER_SPANS, read once, at the first traced operation. */
-export function resolverSpansEnabled(): boolean {
-  if (resolverSpans === undefined) resolverSpans = parseEnv(process.env, () => {}).graphqlResolverSpans;
-  return resolverSpans;
-}
+export const resolverSpansEnabled = (): boolean => resolverSpans.get();
 
 /** Overrides the setting (tests); undefined re-reads the environment. */
-export function setResolverSpans(value: boolean | undefined): void {
-  resolverSpans = value;
-}
+export const setResolverSpans = (value: boolean | undefined): void => resolverSpans.set(value);
 
 /** Field spans of one operation, by the field's Path object. */
 interface OperationState { readonly op: opentracing.Span; readonly fields: Map<object, opentracing.Span> }

@@ -1,6 +1,6 @@
 // What the pino and winston instrumentations share: the switch (JAEGER_LOGS_INJECTION) and the ids
 // of the span active now, in the form Jaeger shows them (lowercase hex, 16 or 32 digits).
-import { parseEnv } from '../config/from-env';
+import { envSetting } from '../config/setting';
 import { activeSpan } from '../context/scope-manager';
 import { isTracing } from '../tracer/global';
 
@@ -14,24 +14,13 @@ export interface LogIds {
   readonly spanId: string;
 }
 
-let enabled: boolean | undefined;
+const enabled = envSetting('logsInjection');
 
 /** JAEGER_LOGS_INJECTION, read once, at the first record written. */
-export function logsInjectionEnabled(): boolean {
-  if (enabled === undefined) {
-    try {
-      enabled = parseEnv(process.env, () => {}).logsInjection;
-    } catch {
-      enabled = false;
-    }
-  }
-  return enabled;
-}
+export const logsInjectionEnabled = (): boolean => enabled.get();
 
 /** Overrides the setting (tests); undefined re-reads the environment. */
-export function setLogsInjection(value: boolean | undefined): void {
-  enabled = value;
-}
+export const setLogsInjection = (value: boolean | undefined): void => enabled.set(value);
 
 interface IdContext { toTraceId?: () => unknown; toSpanId?: () => unknown }
 

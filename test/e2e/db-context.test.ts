@@ -7,25 +7,15 @@ import http from 'node:http';
 import { FakeAgent } from '../helpers/fake-agent';
 import { startFixture } from '../helpers/run-fixture';
 import { needService } from '../helpers/services';
-import { versionDir, versionSet } from '../helpers/versions';
+import { newestVersionDir } from '../helpers/versions';
+import { getOk } from '../helpers/http-get';
 import type { DecodedSpan } from '../helpers/thrift-decode';
 
 const REQUESTS = 100;
 
-function newest(id: string): string {
-  const set = versionSet(id);
-  return versionDir(set.package, set.versions[set.versions.length - 1]);
-}
+const newest = newestVersionDir;
 
-function get(port: number, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${path}: ${res.statusCode} ${body}`))));
-    }).on('error', reject);
-  });
-}
+const get = getOk;
 
 const tag = (s: DecodedSpan, key: string) => s.tags?.find((t) => t.key === key);
 

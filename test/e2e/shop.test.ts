@@ -7,27 +7,17 @@ import http from 'node:http';
 import { FakeAgent } from '../helpers/fake-agent';
 import { startFixture } from '../helpers/run-fixture';
 import { needService } from '../helpers/services';
-import { versionDir, versionSet } from '../helpers/versions';
+import { newestVersionDir } from '../helpers/versions';
+import { getOk } from '../helpers/http-get';
 import type { DecodedSpan } from '../helpers/thrift-decode';
 
 const CHECKOUTS = 3;
 const ROOT_PARENT = '0000000000000000';
 const FOLLOWS_FROM = 1;
 
-function newest(id: string): string {
-  const set = versionSet(id);
-  return versionDir(set.package, set.versions[set.versions.length - 1]);
-}
+const newest = newestVersionDir;
 
-function get(port: number, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${path}: ${res.statusCode} ${body}`))));
-    }).on('error', reject);
-  });
-}
+const get = getOk;
 
 const tag = (s: DecodedSpan, key: string) => {
   const t = s.tags?.find((x) => x.key === key);

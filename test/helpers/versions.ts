@@ -67,3 +67,9 @@ function safeList(dir: string): string[] {
     return [];
   }
 }
+
+/** The folder of the newest tested version of an instrumentation's package. */
+export function newestVersionDir(instrumentation: string): string {
+  const set = versionSet(instrumentation);
+  return versionDir(set.package, set.versions[set.versions.length - 1]);
+}

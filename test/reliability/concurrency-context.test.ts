@@ -12,7 +12,7 @@ import http from 'node:http';
 import { FakeAgent } from '../helpers/fake-agent';
 import { startFixture } from '../helpers/run-fixture';
 import { needService } from '../helpers/services';
-import { versionDir, versionSet } from '../helpers/versions';
+import { newestVersionDir } from '../helpers/versions';
 import type { DecodedSpan } from '../helpers/thrift-decode';
 
 const REQUESTS = 200;
@@ -20,10 +20,7 @@ const POOLED = 50;
 const LISTENING = 20;
 const ROOT_PARENT = '0000000000000000';
 
-function newest(id: string): string {
-  const set = versionSet(id);
-  return versionDir(set.package, set.versions[set.versions.length - 1]);
-}
+const newest = newestVersionDir;
 
 function call(port: number, method: string, path: string, body?: string): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { FakeCollector } from '../helpers/fake-agent';
 import { runFixture, type FixtureResult } from '../helpers/run-fixture';
 import { needService } from '../helpers/services';
-import { versionDir, versionSet } from '../helpers/versions';
+import { newestVersionDir } from '../helpers/versions';
 import type { DecodedSpan } from '../helpers/thrift-decode';
 
 const IDS = ['http', 'express', 'pg', 'redis', 'ioredis', 'mysql2', 'undici', 'amqplib'] as const;
@@ -18,10 +18,7 @@ const COMPONENT: Record<(typeof IDS)[number], string> = {
   http: 'http', express: 'express', pg: 'pg', redis: 'redis', ioredis: 'ioredis', mysql2: 'mysql2', undici: 'undici', amqplib: 'amqplib',
 };
 
-function newest(id: string): string {
-  const set = versionSet(id);
-  return versionDir(set.package, set.versions[set.versions.length - 1]);
-}
+const newest = newestVersionDir;
 
 const component = (s: DecodedSpan) => s.tags?.find((t) => t.key === 'component')?.vStr;
 const FAULT_LINE = /the (\w+) instrumentation failed at span (start|finish)/g;
