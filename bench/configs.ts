@@ -44,6 +44,13 @@ export const CONFIGS: BenchConfig[] = [
     },
   },
   {
+    // Not jaeger-auto: AsyncLocalStorage around each request and nothing else, the floor under any
+    // ALS-based tracer (bench/als-floor.js). Run it with BENCH_CONFIGS=baseline,als-floor,unsampled.
+    name: 'als-floor',
+    nodeArgs: ['-r', path.join(REPO, 'bench', 'als-floor.js')],
+    env: {},
+  },
+  {
     name: 'disabled',
     nodeArgs: preload,
     env: { ...common, JAEGER_DISABLED: 'true', JAEGER_AGENT_HOST: '127.0.0.1', JAEGER_AGENT_PORT: '{UDP_PORT}' },
