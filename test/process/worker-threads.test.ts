@@ -4,8 +4,10 @@
 // the app is not disturbed, and many short-lived workers leave no socket behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { FakeAgent } from '../helpers/fake-agent';
-import { REGISTER, runFixture } from '../helpers/run-fixture';
+import { REGISTER, ROOT, runFixture } from '../helpers/run-fixture';
 import { tagMap, type DecodedSpan } from '../helpers/thrift-decode';
 import { needService } from '../helpers/services';
 import { newestVersionDir } from '../helpers/versions';
@@ -174,4 +176,29 @@ test('20 short-lived workers in a row: 20 tracers, 20 client-uuids, no socket or
   assert.equal(new Set(workers.map((x) => x.uuid)).size, 20);
   assert.equal(new Set(workers.map((x) => x.thread)).size, 20);
   assert.equal(own.errors.length, 0);
+});
+
+test('two copies of the package preloaded: in a worker too, one copy is active (the flag on process is per thread)', async (t) => {
+  // A second path to this package, loaded again under --preserve-symlinks, as a second install would be.
+  const dir = path.join(ROOT, 'dist', 'proc-worker-copy');
+  fs.mkdirSync(dir, { recursive: true });
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true })); // the link only
+  try {
+    fs.symlinkSync(ROOT, path.join(dir, 'jaeger-auto'), 'dir');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const r = await runFixture('proc-worker-modes.js', {
+    env: agentEnv(agent, { JAEGER_LOG_LEVEL: 'debug', JAEGER_SERVICE_NAME: 'two-copies' }),
+    execArgv: ['--preserve-symlinks', '-r', path.join(dir, 'jaeger-auto', 'register.js')],
+    args: ['share-env'],
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^worker \d+ share-env: span traced$/m);
+  // The worker inherits both -r flags: the second copy stands aside in each thread.
+  assert.equal(r.stderr.match(/^jaeger-auto debug: another copy of jaeger-auto .* is already active/gm)?.length, 2, r.stderr);
+  await agent.waitFor((a) => ofMode(a, 'share-env').filter((x) => x.service === 'two-copies').length === 2, 5000, 'both spans');
+  await drainAgent(agent);
+  const spans = ofMode(agent, 'share-env').filter((x) => x.service === 'two-copies');
+  assert.deepEqual(spans.map((x) => x.span.operationName).sort(), ['proc-main', 'proc-worker']); // once each
 });
