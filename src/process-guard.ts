@@ -5,8 +5,6 @@
 //     worker threads; the app it launches is a separate process, judged on its own;
 //   - a worker thread builds its own tracer (its own socket, its own client-uuid, process tag
 //     `thread.id`), unless JAEGER_WORKER_THREADS=false.
-import * as path from 'node:path';
-
 /** Process tag naming the worker thread a tracer runs in (absent on the main thread). */
 export const THREAD_ID_TAG_KEY = 'thread.id';
 
@@ -23,8 +21,11 @@ const TOOL_NAMES = new Map<string, string>([
 const TOOL_DIRS = new Set(['npm', 'yarn', 'pnpm', 'corepack', '.yarn']);
 
 /** `yarn-4.1.0.cjs` (a project's .yarn/releases) → yarn; `npm-cli.js` → npm; else undefined. */
+// Both separators on every platform: cheaper than node:path, and a Windows path reads the same anywhere.
+const parts = (file: string): string[] => file.split(/[\\/]/);
+
 function toolFromFileName(file: string): string | undefined {
-  const stem = path.basename(file).replace(/\.[cm]?js$/, '');
+  const stem = (parts(file).pop() ?? '').replace(/\.[cm]?js$/, '');
   return TOOL_NAMES.get(stem) ?? (/^yarn-\d/.test(stem) ? 'yarn' : undefined);
 }
 
@@ -45,8 +46,7 @@ export function packageManagerOf(script: string | undefined, realpath: (p: strin
   }
   const tool = toolFromFileName(real);
   if (tool === undefined) return undefined;
-  const dirs = path.dirname(real).split(/[\\/]/);
-  return dirs.some((d) => TOOL_DIRS.has(d)) ? tool : undefined;
+  return parts(real).slice(0, -1).some((d) => TOOL_DIRS.has(d)) ? tool : undefined;
 }
 
 export interface ThreadInfo {
