@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { FakeAgent } from '../helpers/fake-agent';
+import { FakeAgent, FakeCollector } from '../helpers/fake-agent';
 import { REGISTER, ROOT, runFixture } from '../helpers/run-fixture';
 import { tagMap, type DecodedSpan } from '../helpers/thrift-decode';
 import { needService } from '../helpers/services';
@@ -201,4 +201,19 @@ test('two copies of the package preloaded: in a worker too, one copy is active (
   await drainAgent(agent);
   const spans = ofMode(agent, 'share-env').filter((x) => x.service === 'two-copies');
   assert.deepEqual(spans.map((x) => x.span.operationName).sort(), ['proc-main', 'proc-worker']); // once each
+});
+
+test('over HTTP (JAEGER_ENDPOINT) a worker posts its own batches, flushed at its end', async (t) => {
+  const collector = await FakeCollector.start();
+  t.after(() => collector.close());
+  const r = await runFixture('proc-worker-modes.js', { env: { JAEGER_SERVICE_NAME: SERVICE, JAEGER_ENDPOINT: collector.url }, args: ['eval'] });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  assert.match(r.stdout, /^worker \d+ eval: span traced$/m);
+  await collector.waitFor((c) => c.spans.length === 2, 5000, 'proc-worker and proc-main');
+  const byName = new Map(collector.batches.flatMap(({ batch }) => batch.spans.map((s) => [s.operationName, tagMap(batch.process.tags)])));
+  const worker = byName.get('proc-worker')!;
+  assert.equal(typeof worker['thread.id'], 'bigint');
+  assert.equal(byName.get('proc-main')!['thread.id'], undefined);
+  assert.notEqual(worker['client-uuid'], byName.get('proc-main')!['client-uuid']);
 });
