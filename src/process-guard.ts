@@ -5,6 +5,7 @@
 //     worker threads; the app it launches is a separate process, judged on its own;
 //   - a worker thread builds its own tracer (its own socket, its own client-uuid, process tag
 //     `thread.id`), unless JAEGER_WORKER_THREADS=false.
+
 /** Process tag naming the worker thread a tracer runs in (absent on the main thread). */
 export const THREAD_ID_TAG_KEY = 'thread.id';
 
@@ -20,10 +21,10 @@ const TOOL_NAMES = new Map<string, string>([
 // A directory on the script's real path that only package managers' own files live under.
 const TOOL_DIRS = new Set(['npm', 'yarn', 'pnpm', 'corepack', '.yarn']);
 
-/** `yarn-4.1.0.cjs` (a project's .yarn/releases) → yarn; `npm-cli.js` → npm; else undefined. */
 // Both separators on every platform: cheaper than node:path, and a Windows path reads the same anywhere.
 const parts = (file: string): string[] => file.split(/[\\/]/);
 
+/** `yarn-4.1.0.cjs` (a project's .yarn/releases) → yarn; `npm-cli.js` → npm; else undefined. */
 function toolFromFileName(file: string): string | undefined {
   const stem = (parts(file).pop() ?? '').replace(/\.[cm]?js$/, '');
   return TOOL_NAMES.get(stem) ?? (/^yarn-\d/.test(stem) ? 'yarn' : undefined);
