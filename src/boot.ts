@@ -1,9 +1,10 @@
 // The preload's only orchestrator (`node -r jaeger-auto/register app.js`):
-//   1. guards: JAEGER_DISABLED, worker threads;
+//   1. guards: JAEGER_DISABLED, package managers, JAEGER_WORKER_THREADS (src/process-guard.ts);
 //   2. require hooks, installed now (a hook only sees future requires);
 //   3. the tracer, built late: after the main module's synchronous top level, or on the first traced
 //      call, whichever comes first (the Python client's "no init at import"; config set by the app's
-//      top level, e.g. dotenv, is honoured); each process (cluster worker, fork) builds its own;
+//      top level, e.g. dotenv, is honoured); each process (cluster worker, fork) and each worker
+//      thread builds its own;
 //   4. shutdown: flush at beforeExit, bounded flush and re-raise on SIGTERM/SIGINT when the app has
 //      no handler of its own, synchronous hand-off to the UDP socket on 'exit'.
 // Nothing here may throw into the app or change how its process ends. See the README, "Shutdown: what is flushed and what can be lost".
@@ -24,6 +25,8 @@ type Signal = (typeof SIGNALS)[number];
 
 let booted = false;
 let hooks: HookHandle | undefined;
+/** The thread this copy runs in: a worker's tracer is tagged with it and leaves signals alone. */
+let thread = { isMainThread: true, threadId: 0 };
 
 // Shared by every copy of this package in the process (a global install in NODE_OPTIONS plus the
 // app's own, or one package reached by two paths): each copy has its own module state, so a
@@ -47,13 +50,14 @@ export function boot(): void {
       return;
     }
     Object.defineProperty(holder, BOOTED, { value: __dirname, enumerable: false });
+    // Package managers (npm start's own process) and, if turned off, worker threads: nothing at all.
     // Required here, not at the top: loading worker_threads alone costs ~1.4 ms, too much for JAEGER_DISABLED.
-    const { isMainThread, threadId } = require('node:worker_threads') as typeof import('node:worker_threads');
-    if (!isMainThread) {
-      // TODO(worker-threads issue): tracing inside worker threads.
-      log.debug('worker thread %d: not traced (only the main thread is, for now)', threadId);
+    const guard = (require('./process-guard') as typeof import('./process-guard')).notTracedReason(early.workerThreads);
+    if (guard.reason !== undefined) {
+      log.debug('not tracing: %s', guard.reason);
       return;
     }
+    thread = guard.thread;
     installInstrumentations(early);
     setTracerFactory(startTracer);
     // A tracer the app builds with Config.initializeTracer() replaces ours; flush it at exit the same way.
@@ -92,12 +96,16 @@ function startTracer(): JaegerTracer | undefined {
       return undefined;
     }
     const { createTracer } = require('./config/build') as typeof import('./config/build');
-    const tracer = createTracer(config);
+    // A worker thread reports under the process's service name with a client-uuid of its own; the
+    // tag says which thread (JAEGER_TAGS may still set it).
+    const { THREAD_ID_TAG_KEY } = require('./process-guard') as typeof import('./process-guard');
+    const overrides = thread.isMainThread ? {} : { tags: { [THREAD_ID_TAG_KEY]: thread.threadId, ...config.tags } };
+    const tracer = createTracer(config, overrides);
     (require('opentracing') as typeof import('opentracing')).initGlobalTracer(tracer);
     installShutdown(tracer.reporter);
     log.info(
-      'tracing %s: reporting to %s, sampler %s %s, instrumented: %s',
-      tracer.serviceName, reporterTarget(config), config.samplerType, config.samplerParam,
+      'tracing %s%s: reporting to %s, sampler %s %s, instrumented: %s',
+      tracer.serviceName, thread.isMainThread ? '' : ` (worker thread ${thread.threadId})`, reporterTarget(config), config.samplerType, config.samplerParam,
       hooks?.applied().join(', ') || 'nothing yet',
     );
     return tracer;
@@ -147,6 +155,8 @@ function installShutdown(reporter: Reporter): void {
     }
   });
   if (process.platform === 'win32') return; // no faithful re-raise there
+  // Signals reach only the main thread; a re-raise from a worker would kill the whole process.
+  if (!thread.isMainThread) return;
   // One watcher per event for both signals: every listener we add counts against the app's
   // MaxListeners warnings.
   const guards = new Map<string | symbol, SignalGuard>(SIGNALS.map((s) => [s, guardSignal(s, reporter)]));

@@ -47,6 +47,7 @@ export interface ConfigValues {
   expressMiddlewareSpans: boolean;
   graphqlResolverSpans: boolean;
   logsInjection: boolean;
+  workerThreads: boolean;
 }
 
 /**
@@ -299,6 +300,11 @@ export const SCHEMA: readonly SchemaEntry[] = Object.freeze([
     key: 'logsInjection', env: 'JAEGER_LOGS_INJECTION', type: 'boolean', default: true, example: 'false',
     doc: 'Add `trace_id` and `span_id` to every pino and winston record written while a span is active, '
       + 'so a log line leads to its trace.',
+  },
+  {
+    key: 'workerThreads', env: 'JAEGER_WORKER_THREADS', type: 'boolean', default: true, example: 'false',
+    doc: 'Preload only: trace worker threads, each with its own tracer (same service, own `client-uuid`, '
+      + 'process tag `thread.id`). `false` leaves workers untouched: no hook, no tracer, no socket.',
   },
 ] satisfies SchemaEntry[]);
 

@@ -1,7 +1,6 @@
 // JAEGER_DISABLED=true: no hook, no tracer code, no socket, nothing sent, and the app's output is
 // that of a run without the preload. Every "nothing" is checked against a positive control: the
 // same fixture with tracing on shows the wrap, the libraries, the socket and the span.
-// Also: worker threads are not traced for now (the main thread is).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeAgent } from '../helpers/fake-agent';
@@ -31,23 +30,6 @@ test('JAEGER_DISABLED=true: no hook, no tracer, no socket, nothing sent, output 
     assert.match(traced.stdout, /^tracer code \[.*reporters\/remote.*\]$/m);
     assert.match(traced.stdout, /^resources after a span \[.*\], sockets 1$/m);
     await waitForSpan(agent, 'proc-disabled');
-  } finally {
-    await agent.close();
-  }
-});
-
-test('a worker thread is not traced (for now): inside it the app sees what it sees without us', async () => {
-  const agent = await FakeAgent.start();
-  try {
-    const baseline = await runFixture('proc-worker-thread.js', { env: agentEnv(agent), preload: false });
-    const r = await runFixture('proc-worker-thread.js', { env: agentEnv(agent, { JAEGER_LOG_LEVEL: 'debug' }) });
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, baseline.stdout);
-    assert.match(r.stdout, /^in the worker: http\.request \w+, span no-op$/m);
-    assert.match(r.stderr, /^jaeger-auto debug: worker thread \d+: not traced/m);
-    await waitForSpan(agent, 'proc-main'); // the main thread is traced
-    await drainAgent(agent);
-    assert.deepEqual(agent.spans.map((s) => s.operationName), ['proc-main']);
   } finally {
     await agent.close();
   }
