@@ -19,6 +19,8 @@ export interface FixtureOptions {
   cwd?: string;
   /** Extra node flags before the script. */
   execArgv?: string[];
+  /** The Node binary to run (default: this process's; the Node matrix passes another major's). */
+  node?: string;
 }
 
 export interface FixtureResult {
@@ -48,7 +50,7 @@ export function startFixture(fixture: string, options: FixtureOptions = {}): {
   /** Resolves when the process has exited. */
   exited: Promise<FixtureResult>;
 } {
-  const child = spawn(process.execPath, argvFor(fixture, options), {
+  const child = spawn(options.node ?? process.execPath, argvFor(fixture, options), {
     cwd: options.cwd ?? ROOT, env: envFor(options), stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
