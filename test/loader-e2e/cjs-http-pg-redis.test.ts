@@ -8,7 +8,7 @@ import { FakeAgent } from '../helpers/fake-agent';
 import { FIXTURES, startFixture } from '../helpers/run-fixture';
 import { needService } from '../helpers/services';
 import { getOk } from '../helpers/http-get';
-import { e2eNode, expectHttpPgRedisTree, httpPgRedisEnv, httpPgRedisTreeArrived, REQUEST_PATH, RESPONSE_BODY } from './expect';
+import { e2eNode, expectFixtureNode, expectHttpPgRedisTree, httpPgRedisEnv, httpPgRedisTreeArrived, REQUEST_PATH, RESPONSE_BODY } from './expect';
 
 test(`CommonJS: http server → pg, redis, http client → downstream server, one trace (${e2eNode()})`, async (t) => {
   for (const s of ['postgres', 'redis'] as const) if (!(await needService(t, s))) return;
@@ -25,6 +25,7 @@ test(`CommonJS: http server → pg, redis, http client → downstream server, on
     assert.equal(exit.code, 0, exit.stderr);
     // Nothing of ours on stderr: no warning, no deprecation notice on any Node major.
     assert.equal(exit.stderr, '');
+    expectFixtureNode(exit.stdout);
     assert.deepEqual(agent.errors, []);
     assert.equal(agent.process?.serviceName, 'loader-e2e-cjs');
     expectHttpPgRedisTree(agent.spans);

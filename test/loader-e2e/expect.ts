@@ -9,7 +9,8 @@
 //     (httpPgRedisEnv() fills them, with the agent settings);
 //   - connects a pg Client and a redis client BEFORE listening (their connection spans, if any, are
 //     roots of other traces and ignored here), starts a downstream http server and a front one,
-//     prints `listening <frontPort>` once both listen;
+//     prints `node <process.versions.node>` and then `listening <frontPort>` once both listen
+//     (expectFixtureNode() checks the first against the binary the matrix asked for);
 //   - GET REQUEST_PATH on the front server: `SELECT 1` through the pg Client, then a redis GET,
 //     then an http GET of DOWNSTREAM_PATH on the downstream server (body read to its end), then
 //     answers 200 with the body RESPONSE_BODY;
@@ -29,6 +30,18 @@ const ROOT_PARENT = '0000000000000000';
 /** The Node binary fixtures run under: the matrix's other major, or this process's own. */
 export function e2eNode(): string {
   return process.env.JAEGER_TEST_NODE || process.execPath;
+}
+
+/**
+ * Asserts the fixture's `node <version>` line names the version the matrix installed (it sets
+ * JAEGER_TEST_NODE_VERSION with JAEGER_TEST_NODE); without the matrix, this process's version.
+ */
+export function expectFixtureNode(stdout: string): void {
+  const want = process.env.JAEGER_TEST_NODE ? process.env.JAEGER_TEST_NODE_VERSION : process.versions.node;
+  const line = stdout.split('\n').find((l) => l.startsWith('node '));
+  assert.ok(line, 'the fixture printed its Node version');
+  // A JAEGER_TEST_NODE set by hand, without its version, is taken on trust.
+  if (want !== undefined) assert.equal(line, `node ${want}`, 'the fixture ran on the Node binary asked for');
 }
 
 /** Environment for an http-pg-redis fixture reporting to a fake agent on `agentPort`. */
