@@ -88,8 +88,10 @@ async function smoke(bin: string, version: string): Promise<void> {
 }
 
 async function e2e(t: TestContext, bin: string, version: string, file: string): Promise<void> {
-  const r = await run(process.execPath, ['--test', file], {
-    ...process.env, JAEGER_TEST_NODE: bin, JAEGER_TEST_NODE_VERSION: version,
+  // Without NODE_TEST_CONTEXT (set for us by our own runner) the child reports in plain TAP.
+  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+  const r = await run(process.execPath, ['--test', '--test-reporter=tap', file], {
+    ...env, JAEGER_TEST_NODE: bin, JAEGER_TEST_NODE_VERSION: version,
   }, 120_000);
   // The file's own TAP output names the failing assertion; it is the whole point of a failure here.
   assert.equal(r.code, 0, `node --test ${path.relative(ROOT, file)} with JAEGER_TEST_NODE=${bin}:\n${r.stdout}\n${r.stderr}`);
