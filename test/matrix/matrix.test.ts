@@ -118,6 +118,16 @@ function versionTest(t: TestContext, version: string): Promise<void> {
   });
 }
 
+test('the matrix covers every major from the engines floor to 26, the floor itself included', () => {
+  const list = (JSON.parse(fs.readFileSync(path.join(ROOT, 'test/matrix/versions.json'), 'utf8')) as { versions: string[] }).versions;
+  const engines = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+  const floor = /^>=(\d+)\.(\d+)$/.exec(engines);
+  assert.ok(floor, `engines.node ${engines}`);
+  assert.ok(list.includes(`${floor[1]}.${floor[2]}.0`), `the floor ${floor[1]}.${floor[2]}.0 is tested`);
+  const majors = [...new Set(list.map((v) => Number(v.split('.')[0])))];
+  assert.deepEqual(majors, Array.from({ length: 26 - Number(floor[1]) + 1 }, (_, i) => Number(floor[1]) + i));
+});
+
 test('Node matrix: the end-to-end loader tests on every other supported major', { concurrency: CONCURRENCY }, async (t) => {
   const versions = installer.selectedVersions();
   if (versions.length === 0) {
