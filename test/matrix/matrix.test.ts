@@ -128,6 +128,24 @@ test('the matrix covers every major from the engines floor to 26, the floor itse
   assert.deepEqual(majors, Array.from({ length: 26 - Number(floor[1]) + 1 }, (_, i) => Number(floor[1]) + i));
 });
 
+test('JAEGER_NODE_MATRIX picks the majors; the machine\'s own major is never in the matrix', () => {
+  const saved = process.env.JAEGER_NODE_MATRIX;
+  const own = process.versions.node.split('.')[0];
+  try {
+    delete process.env.JAEGER_NODE_MATRIX;
+    const all = installer.selectedVersions();
+    assert.ok(all.length >= 8, all.join());
+    assert.ok(all.every((v) => v.split('.')[0] !== own), all.join());
+    process.env.JAEGER_NODE_MATRIX = 'off';
+    assert.deepEqual(installer.selectedVersions(), []);
+    process.env.JAEGER_NODE_MATRIX = `18, 24,${own}`;
+    assert.deepEqual(installer.selectedVersions().map((v) => v.split('.')[0]), all.map((v) => v.split('.')[0]).filter((m) => m === '18' || m === '24'));
+  } finally {
+    if (saved === undefined) delete process.env.JAEGER_NODE_MATRIX;
+    else process.env.JAEGER_NODE_MATRIX = saved;
+  }
+});
+
 test('Node matrix: the end-to-end loader tests on every other supported major', { concurrency: CONCURRENCY }, async (t) => {
   const versions = installer.selectedVersions();
   if (versions.length === 0) {
