@@ -67,7 +67,7 @@ async function install(pkg, version) {
   // where the next run would take it for a finished one.
   const work = fs.mkdtempSync(path.join(cacheDir(), `.${version}-`));
   try {
-    const out = await exec('npm', ['pack', `${pkg}@${version}`, '--silent', '--pack-destination', work], { cwd: work });
+    const out = await exec('npm', ['pack', `${pkg}@${version}`, '--loglevel=error', '--pack-destination', work], { cwd: work });
     const tarball = path.join(work, out.trim().split('\n').pop());
     const size = fs.statSync(tarball).size;
     // The package ships the whole distribution; only package/bin/node is kept.
@@ -114,8 +114,8 @@ async function main() {
   }));
   process.stdout.write(`node matrix: ${missing.length - failures.length} installed, ${(bytes / 1e6).toFixed(0)} MB downloaded in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   if (failures.length > 0) {
-    process.stderr.write(failures.join('\n') + '\n');
     // Outside CI a missing major is skipped by the matrix suite (it says which); CI must run them all.
+    process.stderr.write(failures.join('\n') + (inCI ? '\n' : '\nnode matrix: the matrix skips these versions\n'));
     if (inCI) process.exit(1);
   }
 }
