@@ -74,8 +74,15 @@ async function install(pkg, version) {
     await exec('tar', ['-xzf', tarball, '-C', work, '--strip-components=1', 'package/bin/node']);
     fs.rmSync(tarball);
     if (!(await works(path.join(work, 'bin', 'node'), version))) throw new Error(`${pkg}@${version}: bin/node does not run or is not v${version}`);
+    fs.chmodSync(work, 0o755); // mkdtemp made it private; the cache may be shared
     fs.rmSync(target, { recursive: true, force: true });
-    fs.renameSync(work, target);
+    try {
+      fs.renameSync(work, target);
+    } catch (err) {
+      // Another run (a parallel CI job sharing the cache) put it there first: theirs is as good.
+      if (!(await works(path.join(target, 'bin', 'node'), version))) throw err;
+      fs.rmSync(work, { recursive: true, force: true });
+    }
     return size;
   } catch (err) {
     fs.rmSync(work, { recursive: true, force: true });
