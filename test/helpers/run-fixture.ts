@@ -19,6 +19,11 @@ export interface FixtureOptions {
   cwd?: string;
   /** Extra node flags before the script. */
   execArgv?: string[];
+  /**
+   * The Node binary to run. Default: JAEGER_TEST_NODE when set (to try any fixture-based suite on
+   * another Node, e.g. one test/matrix/install.js put in its cache), else this process's.
+   */
+  node?: string;
 }
 
 export interface FixtureResult {
@@ -48,7 +53,7 @@ export function startFixture(fixture: string, options: FixtureOptions = {}): {
   /** Resolves when the process has exited. */
   exited: Promise<FixtureResult>;
 } {
-  const child = spawn(process.execPath, argvFor(fixture, options), {
+  const child = spawn(options.node ?? (process.env.JAEGER_TEST_NODE || process.execPath), argvFor(fixture, options), {
     cwd: options.cwd ?? ROOT, env: envFor(options), stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
