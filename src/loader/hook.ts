@@ -5,6 +5,7 @@ import { unwrapAll, wrapMethod, type WrapRecord } from '../shim/wrap';
 import { bindInstrumentation, guardWrapper, newInstrumentationState, type InstrumentationState } from '../shim/guard';
 import type { InstrumentationDefinition, PatchContext } from './definition';
 import { isCoreModule, packageVersion } from './package-version';
+import type { EsmHook } from './esm';
 
 // The one require hook. Everything here runs inside the app's require(): any failure leaves the
 // module exactly as the app would have seen it without us.
@@ -17,6 +18,11 @@ export interface HookOptions {
   logger?: Logger;
   /** Called once per newly applied module, with the same label applied() lists. */
   onPatched?: (module: string) => void;
+  /**
+   * Also hook ES module imports (src/loader/esm.ts), through the same definitions and the same
+   * patch registry. The preload sets it; it installs a process-wide module loader, once.
+   */
+  esm?: boolean;
 }
 
 export interface HookHandle {
@@ -193,7 +199,11 @@ export function installHooks(instrumentations: Instrumentations, options: HookOp
 
   function onRequire<T>(exports: T, name: string, basedir?: string): T {
     // RITM joins internal file paths with path.sep; definitions use '/'.
-    const key = sep === '/' ? name : name.split(sep).join('/');
+    return dispatch(exports, sep === '/' ? name : name.split(sep).join('/'), basedir) as T;
+  }
+
+  /** Every definition for `key`, in order, on a module's exports (required or imported). */
+  function dispatch(exports: unknown, key: string, basedir: string | undefined): unknown {
     const definitions = byKey.get(key);
     if (definitions === undefined) return exports;
     let current: unknown = exports;
@@ -204,7 +214,7 @@ export function installHooks(instrumentations: Instrumentations, options: HookOp
         logger.debug('hook for %s failed: %s', key, (err as Error)?.message);
       }
     }
-    return current as T;
+    return current;
   }
 
   const bootUndos = runAtBoot(instrumentations, states, logger);
@@ -217,11 +227,25 @@ export function installHooks(instrumentations: Instrumentations, options: HookOp
       logger.warn('could not install the require hook, nothing will be traced: %s', (err as Error)?.message);
     }
   }
+  let esmHook: EsmHook | undefined;
+  if (options.esm === true && byKey.size > 0) {
+    try {
+      // Lazy: a CommonJS-only test harness never loads the ES module machinery.
+      const { installEsmHook } = require('./esm') as typeof import('./esm');
+      const all = Object.values(instrumentations).flat();
+      esmHook = installEsmHook(all, moduleName, (key) => byKey.has(key), dispatch, logger);
+    } catch (err) {
+      logger.warn('ES module imports will not be traced: %s', (err as Error)?.message);
+    }
+  }
 
   return {
     uninstall() {
       hook?.unhook();
       hook = undefined;
+      // The process-wide loader stays (Node cannot remove it); it only wraps the listed modules.
+      esmHook?.unhook();
+      esmHook = undefined;
       for (let i = patched.length - 1; i >= 0; i--) {
         const { definition, targets, records } = patched[i];
         undo(definition, targets[0], records);
