@@ -1,0 +1,53 @@
+// The ES module loader end to end: the http+pg+redis fixture's ES module twins, run from an app
+// folder where 'pg' and 'redis' resolve as bare specifiers, through the real entry points
+// (`--import jaeger-auto/register`, and `-r jaeger-auto/register` on an ES module main), with the
+// Node binary the matrix chose (JAEGER_TEST_NODE) or ours. Each must produce exactly the tree the
+// CommonJS fixture does (expect.ts, one expectation for both module systems).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { FakeAgent } from '../helpers/fake-agent';
+import { FIXTURES } from '../helpers/run-fixture';
+import { needService } from '../helpers/services';
+import { getOk } from '../helpers/http-get';
+import { makeSandbox, packageIn, startIn, type Entry } from '../esm/sandbox';
+import { e2eNode, expectHttpPgRedisTree, httpPgRedisEnv, httpPgRedisTreeArrived, REQUEST_PATH, RESPONSE_BODY } from './expect';
+
+const FIXTURE_DIR = path.join(FIXTURES, 'loader-e2e');
+
+const cases: Array<{ fixture: string; entry: Entry; what: string }> = [
+  { fixture: 'http-pg-redis.mjs', entry: 'import', what: 'default imports, --import' },
+  { fixture: 'http-pg-redis-named.mjs', entry: 'import', what: 'named imports, --import' },
+  { fixture: 'http-pg-redis.mjs', entry: 'require', what: 'default imports, -r on an ES module main' },
+  { fixture: 'http-pg-redis-named.mjs', entry: 'require', what: 'named imports, -r on an ES module main' },
+];
+
+for (const c of cases) {
+  test(`ES modules (${c.what}): http server → pg, redis, http client → downstream server, one trace (${e2eNode()})`, async (t) => {
+    for (const s of ['postgres', 'redis'] as const) if (!(await needService(t, s))) return;
+    const agent = await FakeAgent.start();
+    const env = httpPgRedisEnv(agent.port, `loader-e2e-esm-${c.entry}`);
+    const sandbox = makeSandbox([path.join(FIXTURE_DIR, c.fixture)], {
+      pg: packageIn(env.PG_DIR, 'pg'),
+      redis: packageIn(env.REDIS_DIR, 'redis'),
+    });
+    const app = startIn(sandbox, c.fixture, c.entry, env, { node: e2eNode() });
+    try {
+      const port = Number((await app.waitForLine(/^listening \d+$/, 20_000)).split(' ')[1]);
+      assert.equal(await getOk(port, REQUEST_PATH), RESPONSE_BODY);
+      await agent.waitFor((a) => httpPgRedisTreeArrived(a.spans), 10_000, 'the request\'s trace');
+      app.child.kill('SIGTERM');
+      const exit = await app.exited;
+      assert.equal(exit.code, 0, exit.stderr);
+      // Nothing of ours on stderr: no warning, no loader notice on any Node major.
+      assert.equal(exit.stderr, '');
+      assert.deepEqual(agent.errors, []);
+      assert.equal(agent.process?.serviceName, `loader-e2e-esm-${c.entry}`);
+      expectHttpPgRedisTree(agent.spans);
+    } finally {
+      if (app.child.exitCode === null && app.child.signalCode === null) app.child.kill('SIGKILL');
+      await agent.close();
+      sandbox.remove();
+    }
+  });
+}
