@@ -4,7 +4,7 @@
 // test (a test/versions install, dotenv, this package itself), and runs them from there through the
 // real entry points: `--import jaeger-auto/register` (package exports → register.mjs) or
 // `-r jaeger-auto/register` (→ register.js).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,29 @@ import { createInterface } from 'node:readline';
 import { FIXTURES, ROOT } from '../helpers/run-fixture';
 
 export const ESM_FIXTURES = path.join(FIXTURES, 'esm');
+
+/** The Node binary fixtures run under: the matrix's other major (JAEGER_TEST_NODE), or ours. */
+export function testNode(): string {
+  return process.env.JAEGER_TEST_NODE || process.execPath;
+}
+
+const registerKnown = new Map<string, boolean>();
+
+/**
+ * Whether that Node has module.register (18.19+, 20.6+). Without it (19, 20.0–20.5) imports cannot
+ * be hooked: the preload says so in one line and only require() is traced.
+ */
+export function hasModuleRegister(node: string = testNode()): boolean {
+  let known = registerKnown.get(node);
+  if (known === undefined) {
+    known = execFileSync(node, ['-p', "typeof require('node:module').register"], { encoding: 'utf8' }).trim() === 'function';
+    registerKnown.set(node, known);
+  }
+  return known;
+}
+
+/** The one line the preload prints where imports cannot be hooked. */
+export const UNSUPPORTED_LINE = /^jaeger-auto warn: ES module imports are not traced on Node \S+: the import hook needs module\.register/;
 
 export interface Sandbox {
   readonly dir: string;
@@ -73,7 +96,7 @@ export interface Run {
  * binary (the Node matrix passes another major's through JAEGER_TEST_NODE).
  */
 export function startIn(sandbox: Sandbox, script: string, entry: Entry, env: Record<string, string>, options: { node?: string; timeoutMs?: number } = {}): Run {
-  const child = spawn(options.node ?? (process.env.JAEGER_TEST_NODE || process.execPath), [...entryFlags(entry), script], {
+  const child = spawn(options.node ?? testNode(), [...entryFlags(entry), script], {
     cwd: sandbox.dir, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

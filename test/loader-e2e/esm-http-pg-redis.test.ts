@@ -10,7 +10,7 @@ import { FakeAgent } from '../helpers/fake-agent';
 import { FIXTURES } from '../helpers/run-fixture';
 import { needService } from '../helpers/services';
 import { getOk } from '../helpers/http-get';
-import { makeSandbox, packageIn, startIn, type Entry } from '../esm/sandbox';
+import { ESM_FIXTURES, hasModuleRegister, makeSandbox, packageIn, runIn, startIn, UNSUPPORTED_LINE, type Entry } from '../esm/sandbox';
 import { e2eNode, expectHttpPgRedisTree, httpPgRedisEnv, httpPgRedisTreeArrived, REQUEST_PATH, RESPONSE_BODY } from './expect';
 
 const FIXTURE_DIR = path.join(FIXTURES, 'loader-e2e');
@@ -24,6 +24,10 @@ const cases: Array<{ fixture: string; entry: Entry; what: string }> = [
 
 for (const c of cases) {
   test(`ES modules (${c.what}): http server → pg, redis, http client → downstream server, one trace (${e2eNode()})`, async (t) => {
+    if (!hasModuleRegister(e2eNode())) {
+      t.skip('this Node has no module.register: imports cannot be hooked (the last test checks the one line it prints)');
+      return;
+    }
     for (const s of ['postgres', 'redis'] as const) if (!(await needService(t, s))) return;
     const agent = await FakeAgent.start();
     const env = httpPgRedisEnv(agent.port, `loader-e2e-esm-${c.entry}`);
@@ -51,3 +55,22 @@ for (const c of cases) {
     }
   });
 }
+
+test(`ES modules on a Node without module.register: one line says so, for --import and -r (${e2eNode()})`, async (t) => {
+  if (hasModuleRegister(e2eNode())) {
+    t.skip('this Node has module.register (the tests above run instead)');
+    return;
+  }
+  const sandbox = makeSandbox([path.join(ESM_FIXTURES, 'probe-app.mjs')]);
+  try {
+    for (const entry of ['import', 'require'] as const) {
+      const r = await runIn(sandbox, 'probe-app.mjs', entry, { JAEGER_SERVICE_NAME: 'esm-unsupported' }, { node: e2eNode() });
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stderr.split('\n').filter(Boolean);
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0], UNSUPPORTED_LINE);
+    }
+  } finally {
+    sandbox.remove();
+  }
+});
