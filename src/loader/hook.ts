@@ -68,6 +68,15 @@ export function hookedModuleNames(instrumentations: Instrumentations): string[] 
   return [...names];
 }
 
+/** True when `exports` belongs to a CommonJS module still being evaluated. */
+function stillLoading(exports: unknown): boolean {
+  if (!isPatchable(exports)) return false;
+  for (const m of Object.values(require.cache)) {
+    if (m !== undefined && m.exports === exports && !m.loaded) return true;
+  }
+  return false;
+}
+
 function isPatchable(value: unknown): value is object {
   return (typeof value === 'object' && value !== null) || typeof value === 'function';
 }
@@ -198,6 +207,11 @@ export function installHooks(instrumentations: Instrumentations, options: HookOp
   }
 
   function onRequire<T>(exports: T, name: string, basedir?: string): T {
+    // A CommonJS package imported from ESM is evaluated by the ES module loader, not require(), so
+    // RITM does not know it is in progress: a require() back into it from a cycle (opentracing's
+    // mock_tracer requires its index) reaches here with half-filled exports. Leave those alone;
+    // the import hook gets the finished module.
+    if (esmHook !== undefined && stillLoading(exports)) return exports;
     // RITM joins internal file paths with path.sep; definitions use '/'.
     return dispatch(exports, sep === '/' ? name : name.split(sep).join('/'), basedir) as T;
   }
@@ -218,6 +232,7 @@ export function installHooks(instrumentations: Instrumentations, options: HookOp
   }
 
   const bootUndos = runAtBoot(instrumentations, states, logger);
+  let esmHook: EsmHook | undefined;
 
   let hook: Hook | undefined;
   if (byKey.size > 0) {
@@ -227,7 +242,6 @@ export function installHooks(instrumentations: Instrumentations, options: HookOp
       logger.warn('could not install the require hook, nothing will be traced: %s', (err as Error)?.message);
     }
   }
-  let esmHook: EsmHook | undefined;
   if (options.esm === true && byKey.size > 0) {
     try {
       // Lazy: a CommonJS-only test harness never loads the ES module machinery.

@@ -98,3 +98,23 @@ test('graphql 17 imported as a pure ES module: its operation span', { skip: NO_R
     sandbox.remove();
   }
 });
+
+test('opentracing imported from ESM: the global tracer is the preload\'s (named and default import)', { skip: NO_REGISTER }, async () => {
+  const agent = await FakeAgent.start();
+  const sandbox = makeSandbox([path.join(ESM_FIXTURES, 'opentracing-app.mjs')], {
+    opentracing: fs.realpathSync(path.join(ROOT, 'node_modules/opentracing')),
+  });
+  try {
+    const exit = await runIn(sandbox, 'opentracing-app.mjs', 'import', {
+      JAEGER_SERVICE_NAME: 'esm-ot', JAEGER_AGENT_HOST: '127.0.0.1', JAEGER_AGENT_PORT: String(agent.port),
+      JAEGER_SAMPLER_TYPE: 'const', JAEGER_SAMPLER_PARAM: '1',
+    });
+    assert.equal(exit.code, 0, exit.stderr);
+    await agent.waitForSpans(2, 10_000);
+    assert.deepEqual(agent.spans.map((s) => s.operationName).sort(), ['manual-default', 'manual-named']);
+    assert.equal(exit.stderr, '');
+  } finally {
+    await agent.close();
+    sandbox.remove();
+  }
+});
