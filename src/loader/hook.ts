@@ -211,9 +211,11 @@ export function installHooks(instrumentations: Instrumentations, options: HookOp
     // RITM does not know it is in progress: a require() back into it from a cycle (opentracing's
     // mock_tracer requires its index) reaches here with half-filled exports. Leave those alone;
     // the import hook gets the finished module.
-    if (esmHook !== undefined && stillLoading(exports)) return exports;
     // RITM joins internal file paths with path.sep; definitions use '/'.
-    return dispatch(exports, sep === '/' ? name : name.split(sep).join('/'), basedir) as T;
+    const key = sep === '/' ? name : name.split(sep).join('/');
+    // Checked only for modules we patch: with `internals` RITM reports every file of a hooked package.
+    if (esmHook !== undefined && byKey.has(key) && stillLoading(exports)) return exports;
+    return dispatch(exports, key, basedir) as T;
   }
 
   /** Every definition for `key`, in order, on a module's exports (required or imported). */
