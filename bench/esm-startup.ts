@@ -2,8 +2,10 @@
 // Generates, in a temporary folder, an app of BENCH_MODULES (300) local .mjs files (a binary tree of
 // imports) that also imports node:http, pg and redis (the newest test/versions installs), and times
 // spawn → its "ready" line (the end of the main module's top level) for: plain node, --import
-// jaeger-auto/register, -r jaeger-auto/register. Variants alternate within each of BENCH_ROUNDS (15)
-// rounds; medians. On a loaded machine the figures are rough: compare the differences, not the ms.
+// jaeger-auto/register, -r jaeger-auto/register; plus a pass-through loader (what any import hook
+// costs on that Node) and the same app written as CommonJS, plain and under -r (the preload's cost
+// without an import hook). Variants alternate within each of BENCH_ROUNDS (15) rounds; medians. On a
+// loaded machine the figures are rough: compare the differences, not the ms.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -46,7 +48,19 @@ function generateApp(): string {
     const lines = kids.map((k) => `import { f${k} } from './m${k}.mjs';`);
     lines.push(`export function f${i}(x) { return x + ${i}${kids.map((k) => ` + f${k}(x)`).join('')}; }`);
     fs.writeFileSync(path.join(dir, `m${i}.mjs`), `${lines.join('\n')}\n`);
+    // The CommonJS twin: what the preload costs without any import hook, for reference.
+    const cjs = kids.map((k) => `const { f${k} } = require('./c${k}.cjs');`);
+    cjs.push(`exports.f${i} = function f${i}(x) { return x + ${i}${kids.map((k) => ` + f${k}(x)`).join('')}; };`);
+    fs.writeFileSync(path.join(dir, `c${i}.cjs`), `${cjs.join('\n')}\n`);
   }
+  fs.writeFileSync(path.join(dir, 'app.cjs'), [
+    "const http = require('node:http');",
+    "const pg = require('pg');",
+    "const { createClient } = require('redis');",
+    "const { f0 } = require('./c0.cjs');",
+    'if (typeof http.request !== "function" || typeof pg.Client !== "function" || typeof createClient !== "function") process.exit(1);',
+    'process.stdout.write(`ready ${f0(1)}\\n`);',
+  ].join('\n'));
   // The floor: a loader that passes everything through, registered the way ours is on this Node
   // (in-thread registerHooks where IITM's synchronous loader works, else module.register): what any
   // import hook costs here, before import-in-the-middle or jaeger-auto do anything.
@@ -70,18 +84,20 @@ function generateApp(): string {
   return dir;
 }
 
-const VARIANTS: Array<{ name: string; flags: string[] }> = [
-  { name: 'plain', flags: [] },
-  { name: 'floor', flags: ['--import', './floor.mjs'] },
-  { name: '--import', flags: ['--import', 'jaeger-auto/register'] },
-  { name: '-r', flags: ['-r', 'jaeger-auto/register'] },
+const VARIANTS: Array<{ name: string; flags: string[]; app: string; base: string }> = [
+  { name: 'plain', flags: [], app: 'app.mjs', base: 'plain' },
+  { name: 'floor', flags: ['--import', './floor.mjs'], app: 'app.mjs', base: 'plain' },
+  { name: '--import', flags: ['--import', 'jaeger-auto/register'], app: 'app.mjs', base: 'plain' },
+  { name: '-r', flags: ['-r', 'jaeger-auto/register'], app: 'app.mjs', base: 'plain' },
+  { name: 'cjs plain', flags: [], app: 'app.cjs', base: 'cjs plain' },
+  { name: 'cjs -r', flags: ['-r', 'jaeger-auto/register'], app: 'app.cjs', base: 'cjs plain' },
 ];
 
 /** ms from spawn to the app's "ready" line. */
-function startOnce(dir: string, flags: string[]): Promise<number> {
+function startOnce(dir: string, flags: string[], app: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(NODE, [...flags, 'app.mjs'], {
+    const child = spawn(NODE, [...flags, app], {
       cwd: dir,
       env: { PATH: process.env.PATH ?? '', JAEGER_SERVICE_NAME: 'esm-bench', JAEGER_AGENT_HOST: '127.0.0.1', JAEGER_AGENT_PORT: '9' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -107,24 +123,29 @@ async function main(): Promise<void> {
   const dir = generateApp();
   try {
     const times = new Map<string, number[]>(VARIANTS.map((v) => [v.name, []]));
-    for (const v of VARIANTS) await startOnce(dir, v.flags); // warm the file cache
+    for (const v of VARIANTS) await startOnce(dir, v.flags, v.app); // warm the file cache
     for (let r = 0; r < ROUNDS; r++) {
       // Rotate the order each round so no variant always runs first on a busy machine.
       for (let i = 0; i < VARIANTS.length; i++) {
         const v = VARIANTS[(i + r) % VARIANTS.length];
-        times.get(v.name)!.push(await startOnce(dir, v.flags));
+        times.get(v.name)!.push(await startOnce(dir, v.flags, v.app));
       }
     }
-    const plain = median(times.get('plain')!);
+    const med = (name: string) => median(times.get(name)!);
     console.log(`bench:esm-startup — ${NODE}, an ESM app of ${MODULES} local modules + node:http, pg, redis; `
       + `spawn → end of the main module's top level, ${ROUNDS} interleaved rounds, medians; `
       + `floor = a pass-through loader registered as ours is (${syncHooksUsableFor() ? 'in-thread registerHooks' : 'module.register, off-thread'})`);
     for (const v of VARIANTS) {
       const xs = times.get(v.name)!;
       const m = median(xs);
-      const extra = v.name === 'plain' ? '' : `   +${(m - plain).toFixed(1)} ms, ×${(m / plain).toFixed(2)}`;
-      console.log(`  ${v.name.padEnd(9)} ${m.toFixed(1).padStart(7)} ms  (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})${extra}`);
+      const base = med(v.base);
+      const extra = v.name === v.base ? '' : `   +${(m - base).toFixed(1)} ms, ×${(m / base).toFixed(2)}`;
+      console.log(`  ${v.name.padEnd(10)} ${m.toFixed(1).padStart(7)} ms  (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})${extra}`);
     }
+    // What the import hook adds over the preload's CommonJS cost for the same code.
+    const cjsCost = med('cjs -r') - med('cjs plain');
+    console.log(`  the import hook's own share: --import ${(med('--import') - med('plain') - cjsCost).toFixed(1)} ms, `
+      + `-r ${(med('-r') - med('plain') - cjsCost).toFixed(1)} ms (each minus cjs -r's +${cjsCost.toFixed(1)} ms)`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

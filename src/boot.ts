@@ -61,9 +61,10 @@ export function boot(): void {
     // A tracer the app builds with Config.initializeTracer() replaces ours; flush it at exit the same way.
     setAdoptHook((tracer) => installShutdown(tracer.reporter));
     // After the main module's synchronous top level. Unref'd: a script that ends before this never
-    // pays for a tracer it did not use. An ES module main loads asynchronously, so this immediate
-    // may come before its first import ran (`import 'dotenv/config'`): there the tracer waits for
-    // the first traced call. See the README, "ES modules".
+    // pays for a tracer it did not use. An ES module main loads asynchronously, so an immediate set
+    // now may come before its first import ran (`import 'dotenv/config'`): there the immediate is
+    // set by the first module patched (installInstrumentations), which happens while the loaded
+    // graph evaluates in one synchronous run. See the README, "ES modules".
     if (!esmMain) {
       setImmediate(() => {
         if (esm.mainWasMissed()) {
@@ -88,7 +89,14 @@ function installInstrumentations(config: TracerConfig, esm: boolean): void {
     const selected = registry.selectInstrumentations(
       registry.BUILTIN_INSTRUMENTATIONS, config.instrumentations, config.disabledInstrumentations,
     );
-    hooks = installHooks(selected, { logger: log, esm });
+    let scheduled = false;
+    // ES module main: build the tracer after the evaluation the first patched module is part of.
+    const onPatched = esm ? () => {
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() => { getTracer(); }).unref();
+    } : undefined;
+    hooks = installHooks(selected, { logger: log, esm, onPatched });
     warnPreloaded(hookedModuleNames(selected), log);
   } catch (err) {
     // Manual spans through the global tracer still work without the hooks.
