@@ -96,11 +96,6 @@ export function registerEsmLoader(include: Array<string | RegExp>, logger: Logge
   return mode;
 }
 
-/** The mode registerEsmLoader() settled on, if it ran. */
-export function esmLoaderMode(): EsmLoaderMode | undefined {
-  return mode;
-}
-
 /** An IITM namespace: the module's exports as live bindings; setting one rebinds it for importers. */
 type Namespace = Record<string, unknown>;
 
