@@ -9,7 +9,8 @@ import { FakeAgent } from '../helpers/fake-agent';
 import { ROOT } from '../helpers/run-fixture';
 import { tagMap } from '../helpers/thrift-decode';
 import { versionDir } from '../helpers/versions';
-import { ESM_FIXTURES, hasModuleRegister, makeSandbox, packageIn, runIn, type Entry } from './sandbox';
+import { getOk } from '../helpers/http-get';
+import { ESM_FIXTURES, hasModuleRegister, makeSandbox, packageIn, runIn, startIn, type Entry } from './sandbox';
 
 // Where imports cannot be hooked (no module.register), loader-e2e/esm-http-pg-redis checks the line
 // the preload prints instead; these tests have nothing to check there.
@@ -114,6 +115,34 @@ test('opentracing imported from ESM: the global tracer is the preload\'s (named 
     assert.deepEqual(agent.spans.map((s) => s.operationName).sort(), ['manual-default', 'manual-named']);
     assert.equal(exit.stderr, '');
   } finally {
+    await agent.close();
+    sandbox.remove();
+  }
+});
+
+test('fastify imported from ESM (default and named): the route names the server span', { skip: NO_REGISTER }, async (t) => {
+  const dir = versionDir('fastify', '5.12.8');
+  if (!fs.existsSync(dir)) {
+    t.skip('test/versions/fastify@5.12.8 not installed (npm run test:versions)');
+    return;
+  }
+  const agent = await FakeAgent.start();
+  const sandbox = makeSandbox([path.join(ESM_FIXTURES, 'fastify-app.mjs')], { fastify: packageIn(dir, 'fastify') });
+  const app = startIn(sandbox, 'fastify-app.mjs', 'import', {
+    JAEGER_SERVICE_NAME: 'esm-fastify', JAEGER_AGENT_HOST: '127.0.0.1', JAEGER_AGENT_PORT: String(agent.port),
+    JAEGER_SAMPLER_TYPE: 'const', JAEGER_SAMPLER_PARAM: '1', JAEGER_REPORTER_FLUSH_INTERVAL: '50',
+  });
+  try {
+    const ports = (await app.waitForLine(/^listening \d+ \d+$/)).split(' ').slice(1).map(Number);
+    for (const port of ports) assert.equal(await getOk(port, '/users/42'), '{"id":"42"}');
+    await agent.waitForSpans(2, 10_000);
+    app.child.kill('SIGTERM');
+    const exit = await app.exited;
+    assert.equal(exit.code, 0, exit.stderr);
+    assert.deepEqual(agent.spans.map((s) => s.operationName), ['GET /users/:id', 'GET /users/:id']);
+    assert.equal(exit.stderr, '');
+  } finally {
+    if (app.child.exitCode === null && app.child.signalCode === null) app.child.kill('SIGKILL');
     await agent.close();
     sandbox.remove();
   }
