@@ -12,7 +12,7 @@ export const IMPORT_ENTRY = Symbol.for('jaeger-auto.import-entry');
 
 const NO_MAIN_FLAG = /^--(?:test|watch|check|interactive)\b|^-[ic]$/;
 const ESM_SYNTAX = /^[ \t]*(?:import[\s{*'"]|export[\s{*])/m;
-const LOADER_FLAG = /(?:^|\s)--(?:import|loader|experimental-loader)(?:[=\s]|$)/;
+const LOADER_FLAG = /(?:^|\s)--(?:import|loader|experimental-loader)(?:[=\s]|$)|(?:^|\s)--experimental-default-type[=\s]module\b/;
 
 function nearestPackageType(dir: string): string | undefined {
   for (let d = dir, i = 0; i < 64; i++) {

@@ -49,6 +49,8 @@ test('mainUsesEsmLoader: an --import/--loader flag (command line or NODE_OPTIONS
   assert.equal(mainUsesEsmLoader('/x/app.cjs', ['--experimental-loader', 'x'], undefined), true);
   assert.equal(mainUsesEsmLoader('/x/app.cjs', [], '--max-old-space-size=100 --import jaeger-auto/register'), true);
   assert.equal(mainUsesEsmLoader('/x/app.cjs', ['-r', 'x', '--importance'], '--no-warnings'), false);
+  assert.equal(mainUsesEsmLoader('/x/app', ['--experimental-default-type=module'], undefined), true);
+  assert.equal(mainUsesEsmLoader('/x/app', ['--experimental-default-type=commonjs'], undefined), false);
 });
 
 test('syncHooksUsable: the Node versions whose registerHooks takes the null CommonJS source', () => {
