@@ -207,13 +207,13 @@ export function installHooks(instrumentations: Instrumentations, options: HookOp
   }
 
   function onRequire<T>(exports: T, name: string, basedir?: string): T {
+    // RITM joins internal file paths with path.sep; definitions use '/'.
+    const key = sep === '/' ? name : name.split(sep).join('/');
     // A CommonJS package imported from ESM is evaluated by the ES module loader, not require(), so
     // RITM does not know it is in progress: a require() back into it from a cycle (opentracing's
     // mock_tracer requires its index) reaches here with half-filled exports. Leave those alone;
-    // the import hook gets the finished module.
-    // RITM joins internal file paths with path.sep; definitions use '/'.
-    const key = sep === '/' ? name : name.split(sep).join('/');
-    // Checked only for modules we patch: with `internals` RITM reports every file of a hooked package.
+    // the import hook gets the finished module. Checked only for keys we patch: with `internals`
+    // RITM reports every file of a hooked package.
     if (esmHook !== undefined && byKey.has(key) && stillLoading(exports)) return exports;
     return dispatch(exports, key, basedir) as T;
   }
