@@ -58,19 +58,33 @@ export function boot(): void {
       return;
     }
     thread = guard.thread;
-    installInstrumentations(early);
+    const esm = require('./loader/esm-entry') as typeof import('./loader/esm-entry');
+    const esmMain = esm.mainUsesEsmLoader();
+    installInstrumentations(early, esmMain);
     setTracerFactory(startTracer);
     // A tracer the app builds with Config.initializeTracer() replaces ours; flush it at exit the same way.
     setAdoptHook((tracer) => installShutdown(tracer.reporter));
     // After the main module's synchronous top level. Unref'd: a script that ends before this never
-    // pays for a tracer it did not use.
-    setImmediate(() => { getTracer(); }).unref();
+    // pays for a tracer it did not use. An ES module main loads asynchronously, so an immediate set
+    // now may come before its first import ran (`import 'dotenv/config'`): there the immediate is
+    // set by the first module patched (installInstrumentations), which happens while the loaded
+    // graph evaluates in one synchronous run. See the README, "ES modules".
+    if (!esmMain) {
+      setImmediate(() => {
+        if (esm.mainWasMissed()) {
+          log.warn('%s is an ES module that jaeger-auto did not recognise at start: its imports are not traced; '
+            + 'start it with --import jaeger-auto/register (or give it an .mjs extension)', process.argv[1]);
+          return;
+        }
+        getTracer();
+      }).unref();
+    }
   } catch (err) {
     log.error('tracing disabled, start-up failed: %s', errorMessage(err));
   }
 }
 
-function installInstrumentations(config: TracerConfig): void {
+function installInstrumentations(config: TracerConfig, esm: boolean): void {
   try {
     // Lazy: JAEGER_DISABLED must not pay for loading the hook and the instrumentations.
     const { installHooks, hookedModuleNames } = require('./loader/hook') as typeof import('./loader/hook');
@@ -79,7 +93,14 @@ function installInstrumentations(config: TracerConfig): void {
     const selected = registry.selectInstrumentations(
       registry.BUILTIN_INSTRUMENTATIONS, config.instrumentations, config.disabledInstrumentations,
     );
-    hooks = installHooks(selected, { logger: log });
+    let scheduled = false;
+    // ES module main: build the tracer after the evaluation the first patched module is part of.
+    const onPatched = esm ? () => {
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() => { getTracer(); }).unref();
+    } : undefined;
+    hooks = installHooks(selected, { logger: log, esm, onPatched });
     warnPreloaded(hookedModuleNames(selected), log);
   } catch (err) {
     // Manual spans through the global tracer still work without the hooks.

@@ -5,6 +5,7 @@ import { unwrapAll, wrapMethod, type WrapRecord } from '../shim/wrap';
 import { bindInstrumentation, guardWrapper, newInstrumentationState, type InstrumentationState } from '../shim/guard';
 import type { InstrumentationDefinition, PatchContext } from './definition';
 import { isCoreModule, packageVersion } from './package-version';
+import type { EsmHook } from './esm';
 
 // The one require hook. Everything here runs inside the app's require(): any failure leaves the
 // module exactly as the app would have seen it without us.
@@ -17,6 +18,11 @@ export interface HookOptions {
   logger?: Logger;
   /** Called once per newly applied module, with the same label applied() lists. */
   onPatched?: (module: string) => void;
+  /**
+   * Also hook ES module imports (src/loader/esm.ts), through the same definitions and the same
+   * patch registry. The preload sets it; it installs a process-wide module loader, once.
+   */
+  esm?: boolean;
 }
 
 export interface HookHandle {
@@ -60,6 +66,15 @@ export function hookedModuleNames(instrumentations: Instrumentations): string[] 
     for (const d of definitions) names.add(moduleName(d.name));
   }
   return [...names];
+}
+
+/** True when `exports` belongs to a CommonJS module still being evaluated. */
+function stillLoading(exports: unknown): boolean {
+  if (!isPatchable(exports)) return false;
+  for (const m of Object.values(require.cache)) {
+    if (m !== undefined && m.exports === exports && !m.loaded) return true;
+  }
+  return false;
 }
 
 function isPatchable(value: unknown): value is object {
@@ -194,6 +209,17 @@ export function installHooks(instrumentations: Instrumentations, options: HookOp
   function onRequire<T>(exports: T, name: string, basedir?: string): T {
     // RITM joins internal file paths with path.sep; definitions use '/'.
     const key = sep === '/' ? name : name.split(sep).join('/');
+    // A CommonJS package imported from ESM is evaluated by the ES module loader, not require(), so
+    // RITM does not know it is in progress: a require() back into it from a cycle (opentracing's
+    // mock_tracer requires its index) reaches here with half-filled exports. Leave those alone;
+    // the import hook gets the finished module. Checked only for keys we patch: with `internals`
+    // RITM reports every file of a hooked package.
+    if (esmHook !== undefined && byKey.has(key) && stillLoading(exports)) return exports;
+    return dispatch(exports, key, basedir) as T;
+  }
+
+  /** Every definition for `key`, in order, on a module's exports (required or imported). */
+  function dispatch(exports: unknown, key: string, basedir: string | undefined): unknown {
     const definitions = byKey.get(key);
     if (definitions === undefined) return exports;
     let current: unknown = exports;
@@ -204,10 +230,11 @@ export function installHooks(instrumentations: Instrumentations, options: HookOp
         logger.debug('hook for %s failed: %s', key, (err as Error)?.message);
       }
     }
-    return current as T;
+    return current;
   }
 
   const bootUndos = runAtBoot(instrumentations, states, logger);
+  let esmHook: EsmHook | undefined;
 
   let hook: Hook | undefined;
   if (byKey.size > 0) {
@@ -217,11 +244,24 @@ export function installHooks(instrumentations: Instrumentations, options: HookOp
       logger.warn('could not install the require hook, nothing will be traced: %s', (err as Error)?.message);
     }
   }
+  if (options.esm === true && byKey.size > 0) {
+    try {
+      // Lazy: a CommonJS-only test harness never loads the ES module machinery.
+      const { installEsmHook } = require('./esm') as typeof import('./esm');
+      const all = Object.values(instrumentations).flat();
+      esmHook = installEsmHook(all, moduleName, (key) => byKey.has(key), dispatch, logger);
+    } catch (err) {
+      logger.warn('ES module imports will not be traced: %s', (err as Error)?.message);
+    }
+  }
 
   return {
     uninstall() {
       hook?.unhook();
       hook = undefined;
+      // The process-wide loader stays (Node cannot remove it); it only wraps the listed modules.
+      esmHook?.unhook();
+      esmHook = undefined;
       for (let i = patched.length - 1; i >= 0; i--) {
         const { definition, targets, records } = patched[i];
         undo(definition, targets[0], records);

@@ -66,8 +66,14 @@ export function wrapMethod<T extends object, K extends keyof T>(
   const own = Object.getOwnPropertyDescriptor(target, method);
   try {
     copyIdentity(original as Function, wrapped as Function);
-    shimmerLog = (msg) => logger.debug('shimmer: %s', msg);
-    shimmer.wrap(target as any, method as any, () => wrapped as any);
+    if (typeof (target as { propertyIsEnumerable?: unknown }).propertyIsEnumerable !== 'function') {
+      // A null-prototype target (an ES module namespace through import-in-the-middle, whose
+      // defineProperty rebinds the export): shimmer would call target.propertyIsEnumerable and throw.
+      Object.defineProperty(target, method, { configurable: true, enumerable: own?.enumerable ?? true, writable: true, value: wrapped });
+    } else {
+      shimmerLog = (msg) => logger.debug('shimmer: %s', msg);
+      shimmer.wrap(target as any, method as any, () => wrapped as any);
+    }
   } catch (err) {
     // Non-configurable accessors, frozen objects: the define fails and the target is unchanged.
     logger.debug('wrap %s: %s', name, (err as Error)?.message);
