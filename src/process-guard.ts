@@ -75,6 +75,13 @@ export function notTracedReason(workerThreads: boolean): { reason?: string; thre
     }
     return { reason, thread };
   }
+  // Node's own module-loader thread (module.register on Node < 22.22) runs -r preloads too: it is no
+  // app code, and a tracer there would be a second reporter. isInternalThread says so where it
+  // exists (22+); before that, that thread is the only worker without a parentPort.
+  const internal = (wt as { isInternalThread?: boolean }).isInternalThread;
+  if (internal === true || (internal === undefined && wt.parentPort === null)) {
+    return { reason: `Node's internal thread ${wt.threadId} (module loader)`, thread };
+  }
   let inherited: unknown;
   try {
     inherited = wt.getEnvironmentData(SKIP_KEY);

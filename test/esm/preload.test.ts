@@ -147,3 +147,22 @@ test('fastify imported from ESM (default and named): the route names the server 
     sandbox.remove();
   }
 });
+
+// Where the import hook runs on Node's loader thread (module.register), Node runs -r preloads in that
+// thread too: it must build no tracer there (a second reporter, and a socket, in a thread without
+// app code). The count of start-up lines says how many tracers were built.
+for (const entry of ['require', 'import'] as Entry[]) {
+  test(`an ES module app under ${entry === 'import' ? '--import' : '-r'} builds exactly one tracer`, { skip: NO_REGISTER }, async () => {
+    const sandbox = makeSandbox([path.join(ESM_FIXTURES, 'probe-app.mjs')]);
+    try {
+      const run = await runIn(sandbox, 'probe-app.mjs', entry, { JAEGER_SERVICE_NAME: 'probe', JAEGER_LOG_LEVEL: 'info' });
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(JSON.parse(run.stdout).defaultWrapped, true);
+      const started = run.stderr.split('\n').filter((line) => line.startsWith('jaeger-auto info: tracing probe'));
+      assert.equal(started.length, 1, run.stderr);
+      assert.doesNotMatch(started[0], /worker thread/);
+    } finally {
+      sandbox.remove();
+    }
+  });
+}
