@@ -27,6 +27,8 @@ export interface RunResult {
   config: string; route: string; round: number;
   reqPerSec: number; p50: number; p99: number; cpuUsPerReq: number;
   peakRssMb: number; startupMs: number; startupCpuMs: number; bytesPerReq: number; errors: number;
+  /** JS heap in use after a full GC at the end of the run (what is retained, not garbage) */
+  liveHeapMb: number;
   /** from jaeger-auto's tracer.stats() when present: sampled spans per request, and the share dropped */
   spansPerReq: number; droppedPct: number;
 }
@@ -37,6 +39,7 @@ export interface Row {
   startupMs: number; bytesPerReq: number; errors: number; spansPerReq: number; droppedPct: number;
   /** medians of per-round ratios (or differences) to the baseline */
   reqRatio: number; p50Ratio: number; p99Ratio: number; cpuRatio: number; rssDeltaMb: number; startupDeltaMs: number;
+  liveHeapMb: number; liveHeapDeltaMb: number;
   /** start-up CPU time of the app (all of it, not a difference) and its median difference to the baseline */
   startupCpuMs: number; startupCpuDeltaMs: number;
 }
@@ -156,10 +159,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
             const startupMs = Number(process.hrtime.bigint() - started) / 1e6;
             const url = `http://127.0.0.1:${port}${route}`;
             const warm = await load(url, warmupSeconds);
-            const usage = () => { const p = nextMessage(child, (m) => 'cpu' in m, 10_000, 'usage'); child.send({ cmd: 'usage' }); return p; };
+            const usage = (gc = false) => { const p = nextMessage(child, (m) => 'cpu' in m, 10_000, 'usage'); child.send({ cmd: 'usage', gc }); return p; };
             const before = await usage();
             const res = await load(url, seconds);
-            const after = await usage();
+            const after = await usage(true); // CPU and peak RSS read before the forced GC
             // SIGTERM lets the tracer send what it still holds; then every request's spans are in.
             child.kill('SIGTERM');
             await waitExit(child, 8_000);
@@ -173,6 +176,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
               reqPerSec: res.reqPerSec, p50: res.p50, p99: res.p99,
               cpuUsPerReq: res.requests ? cpuUs / res.requests : NaN,
               peakRssMb: after.maxRssKb / 1024,
+              liveHeapMb: typeof after.liveHeapMb === 'number' ? after.liveHeapMb : NaN,
               startupMs, startupCpuMs: Number(startupCpuMs),
               bytesPerReq: bytes / (warm.requests + res.requests),
               errors: res.errors + res.non2xx + warm.errors + warm.non2xx,
@@ -225,6 +229,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         startupDeltaMs: vsBase((r, b) => r.startupMs - b.startupMs),
         startupCpuMs: m((r) => r.startupCpuMs),
         startupCpuDeltaMs: vsBase((r, b) => r.startupCpuMs - b.startupCpuMs),
+        liveHeapMb: m((r) => r.liveHeapMb),
+        liveHeapDeltaMb: vsBase((r, b) => r.liveHeapMb - b.liveHeapMb),
       });
     }
   }
@@ -240,11 +246,12 @@ const signed = (x: number, digits = 0) => (Number.isFinite(x) ? (x >= 0 ? '+' : 
 /** The one results table, as Markdown (it reads as plain text on a terminal too). */
 export function renderTable(rows: Row[]): string {
   const head = ['route', 'config', 'req/s', '× base', 'p50 ms', '× base', 'p99 ms', '× base', 'CPU µs/req', '× base',
-    'peak RSS MB', 'Δ MB', 'start-up ms', 'Δ ms', 'bytes out/req', 'spans/req', 'dropped %', 'errors'];
+    'peak RSS MB', 'Δ MB', 'heap after GC MB', 'Δ MB', 'start-up ms', 'Δ ms', 'bytes out/req', 'spans/req', 'dropped %', 'errors'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`];
   for (const r of rows) {
     lines.push(`| ${[r.route, r.config, f(r.reqPerSec), f(r.reqRatio, 2), f(r.p50, 1), f(r.p50Ratio, 2), f(r.p99, 1),
-      f(r.p99Ratio, 2), f(r.cpuUsPerReq), f(r.cpuRatio, 2), f(r.peakRssMb, 1), signed(r.rssDeltaMb, 1), f(r.startupMs),
+      f(r.p99Ratio, 2), f(r.cpuUsPerReq), f(r.cpuRatio, 2), f(r.peakRssMb, 1), signed(r.rssDeltaMb, 1),
+      f(r.liveHeapMb, 1), signed(r.liveHeapDeltaMb, 1), f(r.startupMs),
       signed(r.startupDeltaMs), f(r.bytesPerReq),
       f(r.spansPerReq, 1), f(r.droppedPct, 1), String(r.errors)].join(' | ')} |`);
   }
@@ -266,7 +273,8 @@ export function renderTargets(rows: Row[]): string {
   const udp = get('udp');
   out.push(`| added start-up time | ≤ 50 ms | ${udp.length ? `+${worst(udp.map((r) => r.startupDeltaMs)).toFixed(0)} ms wall, ` +
     `+${worst(udp.map((r) => r.startupCpuDeltaMs)).toFixed(0)} ms CPU (worst route's median)` : 'not run'} |`);
-  out.push(`| added peak RSS under load | ≤ 10 MB | ${udp.length ? `+${worst(udp.map((r) => r.rssDeltaMb)).toFixed(1)} MB (worst route's median)` : 'not run'} |`);
+  out.push(`| added peak RSS under load | ≤ 10 MB | ${udp.length ? `+${worst(udp.map((r) => r.rssDeltaMb)).toFixed(1)} MB (worst route's median); heap after a full GC ` +
+    `+${worst(udp.map((r) => r.liveHeapDeltaMb)).toFixed(1)} MB` : 'not run'} |`);
   out.push('| CPU per span, micro benchmark | ≤ 2 µs | see `npm run bench:micro` |');
   return out.join('\n');
 }

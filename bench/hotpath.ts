@@ -5,7 +5,7 @@
 // server process pinned to CPU 0 when taskset exists; load from autocannon in this process (pinned
 // to CPU 1), an upstream for /outbound in its own plain process. Spans go to a discarding UDP
 // receiver. Settings: BENCH_ROUTES (plain,db,outbound), BENCH_SECONDS (4), BENCH_ROUNDS (3),
-// BENCH_CONNECTIONS (20), BENCH_PROF=<dir> writes a --cpu-prof of every traced server,
+// BENCH_CONNECTIONS (20), variant als-floor = AsyncLocalStorage.run around each request only, BENCH_PROF=<dir> writes a --cpu-prof of every traced server,
 // BENCH_BEFORE=<a built checkout of another commit> adds its sampled and unsampled variants to the
 // same rounds (before/after comparisons on a shared machine), BENCH_RATE=<req/s> holds the load at
 // a fixed rate instead of flat out, so every variant does the same work per second and CPU µs per
@@ -37,6 +37,9 @@ const VARIANTS: Variant[] = [
   { name: 'plain', preload: false, env: {} },
   { name: 'sampled', preload: true, env: { JAEGER_SAMPLER_TYPE: 'const', JAEGER_SAMPLER_PARAM: '1' } },
   { name: 'unsampled', preload: true, env: { JAEGER_SAMPLER_TYPE: 'const', JAEGER_SAMPLER_PARAM: '0' } },
+  // Not jaeger-auto: AsyncLocalStorage around each request and nothing else (bench/als-floor.js),
+  // the part of the unsampled cost any ALS-based tracer pays.
+  { name: 'als-floor', preload: true, register: path.join(ROOT, 'bench', 'als-floor.js'), env: {} },
 ];
 const BEFORE = process.env.BENCH_BEFORE;
 if (BEFORE) {

@@ -74,7 +74,8 @@ async function main(): Promise<void> {
     '',
     'Figures are medians over rounds; "× base" and "Δ" are medians of the per-round ratio or difference to ' +
       'the baseline run of the same round and route. CPU µs/req is the app process\'s user+system CPU over ' +
-      'the measured window divided by the requests served. Peak RSS is the app\'s maxRSS. Start-up is spawn ' +
+      'the measured window divided by the requests served. Peak RSS is the app\'s maxRSS, which swings by tens of MB with when the last major GC ran; ' +
+      'heap after GC is the JS heap still in use after a full collection at the end of the window (what the app and the tracer retain). Start-up is spawn ' +
       'until the server listens (drivers loaded). Bytes out/req is everything the discarding UDP agent and ' +
       'HTTP collector received from the app\'s start to its exit, divided by the requests it served. ' +
       'Latencies are autocannon\'s, in whole milliseconds, so a p50 of 0 has no ratio. Spans/req and dropped % ' +

@@ -107,11 +107,31 @@ function tracerStats(): unknown {
   }
 }
 
-process.on('message', (msg: { cmd: string }) => {
+/**
+ * The JS heap still in use after a full garbage collection (MB): what the process retains, which
+ * peak RSS cannot tell apart from garbage not yet collected (peak RSS swings by tens of MB with
+ * the moment the last major GC ran). Only asked for after the measured window.
+ */
+function liveHeapMb(): number {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    require('node:v8').setFlagsFromString('--expose-gc');
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const gc = require('node:vm').runInNewContext('gc') as () => void;
+    gc();
+    return process.memoryUsage().heapUsed / (1024 * 1024);
+  } catch {
+    return NaN;
+  }
+}
+
+process.on('message', (msg: { cmd: string; gc?: boolean }) => {
   if (msg.cmd === 'usage') {
     // maxRSS is the kernel's peak resident set (KiB) for this process's whole life: each run is a
     // fresh process serving one route, so it is the peak under that route's load.
-    process.send!({ cpu: process.cpuUsage(), maxRssKb: process.resourceUsage().maxRSS, spans: tracerStats() });
+    const cpu = process.cpuUsage();
+    const maxRssKb = process.resourceUsage().maxRSS;
+    process.send!({ cpu, maxRssKb, spans: tracerStats(), liveHeapMb: msg.gc === true ? liveHeapMb() : undefined });
   } else if (msg.cmd === 'exit') {
     process.exit(0);
   }

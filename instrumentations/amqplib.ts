@@ -3,9 +3,12 @@
 // (lib/channel_model.js, lib/callback_model.js): publish → producer span with the context injected
 // into the message headers; consume/get → consumer spans that follow_from it (amqplib/*.ts).
 import { defineInstrumentation, type InstrumentationDefinition, type PatchContext } from '../src/loader/definition';
-import { wrapPublish } from './amqplib/publish';
-import { wrapConsume, wrapGetCallback, wrapGetPromise, wrapSendOrEnqueue } from './amqplib/consume';
-import { wrapConnect } from './amqplib/connect';
+import { lazy } from '../src/loader/lazy';
+
+// Loaded on the first require of amqplib (src/loader/lazy.ts).
+const publish = lazy(() => require('./amqplib/publish') as typeof import('./amqplib/publish'));
+const consume = lazy(() => require('./amqplib/consume') as typeof import('./amqplib/consume'));
+const connect = lazy(() => require('./amqplib/connect') as typeof import('./amqplib/connect'));
 
 /** 0.8 to 2.x keep the same files and methods (functions on prototypes until 0.10, classes since). */
 export const AMQPLIB_VERSIONS = '>=0.8 <3';
@@ -17,15 +20,15 @@ interface Model { Channel?: { prototype?: Proto }; ConfirmChannel?: { prototype?
 function patchModel(model: Model, ctx: PatchContext, getWrapper: (original: Fn) => Fn): void {
   const channel = model?.Channel?.prototype;
   if (channel !== undefined) {
-    ctx.wrap(channel, 'publish', (original) => wrapPublish(original, false));
-    ctx.wrap(channel, 'consume', wrapConsume);
+    ctx.wrap(channel, 'publish', (original) => publish().wrapPublish(original, false));
+    ctx.wrap(channel, 'consume', consume().wrapConsume);
     ctx.wrap(channel, 'get', getWrapper);
   }
   // ConfirmChannel's own publish (it takes the confirm callback) calls Channel's; sendToQueue of
   // either calls its own class's publish.
   const confirm = model?.ConfirmChannel?.prototype;
   if (confirm !== undefined && Object.prototype.hasOwnProperty.call(confirm, 'publish')) {
-    ctx.wrap(confirm, 'publish', (original) => wrapPublish(original, true));
+    ctx.wrap(confirm, 'publish', (original) => publish().wrapPublish(original, true));
   }
 }
 
@@ -35,7 +38,7 @@ const definitions: InstrumentationDefinition[] = [
     versions: AMQPLIB_VERSIONS,
     file: 'lib/channel_model.js',
     patch(model, ctx) {
-      patchModel(model, ctx, wrapGetPromise);
+      patchModel(model, ctx, consume().wrapGetPromise);
     },
   }),
   defineInstrumentation<Model>({
@@ -43,7 +46,7 @@ const definitions: InstrumentationDefinition[] = [
     versions: AMQPLIB_VERSIONS,
     file: 'lib/callback_model.js',
     patch(model, ctx) {
-      patchModel(model, ctx, wrapGetCallback);
+      patchModel(model, ctx, consume().wrapGetCallback);
     },
   }),
   // The low-level channel both models extend: every RPC's reply passes through sendOrEnqueue.
@@ -53,7 +56,7 @@ const definitions: InstrumentationDefinition[] = [
     file: 'lib/channel.js',
     patch(exports, ctx) {
       const proto = exports?.Channel?.prototype;
-      if (proto !== undefined) ctx.wrap(proto, 'sendOrEnqueue', wrapSendOrEnqueue);
+      if (proto !== undefined) ctx.wrap(proto, 'sendOrEnqueue', consume().wrapSendOrEnqueue);
     },
   }),
   // Where the connection's host and port are known (the URL itself is never kept: credentials).
@@ -62,7 +65,7 @@ const definitions: InstrumentationDefinition[] = [
     versions: AMQPLIB_VERSIONS,
     file: 'lib/connect.js',
     patch(exports, ctx) {
-      if (exports !== null && typeof exports === 'object') ctx.wrap(exports as { connect: Fn }, 'connect', wrapConnect);
+      if (exports !== null && typeof exports === 'object') ctx.wrap(exports as { connect: Fn }, 'connect', connect().wrapConnect);
     },
   }),
 ];

@@ -5,8 +5,12 @@
 // handler (JAEGER_EXPRESS_MIDDLEWARE_SPANS). express 4 routes with its own lib/router; express 5
 // with the `router` package 2.x, so each is hooked where the code lives.
 import { defineInstrumentation, type InstrumentationDefinition, type PatchContext } from '../src/loader/definition';
-import { wrapHandle, wrapHandleError, wrapHandleRequest } from './express/layer';
-import { wrapUse, type Router } from './express/router';
+import { lazy } from '../src/loader/lazy';
+import type { Router } from './express/router';
+
+// Loaded on the first require of express or router (src/loader/lazy.ts).
+const layer = lazy(() => require('./express/layer') as typeof import('./express/layer'));
+const router = lazy(() => require('./express/router') as typeof import('./express/router'));
 
 interface RouterMethods { use?: unknown; handle?: unknown }
 interface LayerClass { prototype?: Record<string, unknown> }
@@ -14,15 +18,15 @@ interface LayerClass { prototype?: Record<string, unknown> }
 function patchRouter(proto: RouterMethods | undefined, ctx: PatchContext): void {
   // Both express 4's router prototype and router 2's Router.prototype are functions.
   if (proto == null || (typeof proto !== 'object' && typeof proto !== 'function')) return;
-  if (typeof proto.use === 'function') ctx.wrap(proto as { use: any }, 'use', (original) => wrapUse(original));
-  if (typeof proto.handle === 'function') ctx.wrap(proto as { handle: any }, 'handle', (original) => wrapHandle(original));
+  if (typeof proto.use === 'function') ctx.wrap(proto as { use: any }, 'use', (original) => router().wrapUse(original));
+  if (typeof proto.handle === 'function') ctx.wrap(proto as { handle: any }, 'handle', (original) => layer().wrapHandle(original));
 }
 
 function patchLayer(Layer: LayerClass | undefined, request: string, error: string, ctx: PatchContext): void {
   const proto = Layer?.prototype as Record<string, any> | undefined;
   if (proto == null) return;
-  if (typeof proto[request] === 'function') ctx.wrap(proto, request, (original) => wrapHandleRequest(original));
-  if (typeof proto[error] === 'function') ctx.wrap(proto, error, (original) => wrapHandleError(original));
+  if (typeof proto[request] === 'function') ctx.wrap(proto, request, (original) => layer().wrapHandleRequest(original));
+  if (typeof proto[error] === 'function') ctx.wrap(proto, error, (original) => layer().wrapHandleError(original));
 }
 
 const definitions: InstrumentationDefinition[] = [

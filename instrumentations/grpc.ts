@@ -3,8 +3,11 @@
 // kind. Server: Server.prototype.register, one server span per incoming call around the app's
 // handler. Why those two hook points: see grpc/client.ts and grpc/server.ts.
 import { defineInstrumentation, type InstrumentationDefinition } from '../src/loader/definition';
-import { wrapGetInterceptingCall } from './grpc/client';
-import { wrapRegister } from './grpc/server';
+import { lazy } from '../src/loader/lazy';
+
+// Loaded on the first require of @grpc/grpc-js (src/loader/lazy.ts).
+const client = lazy(() => require('./grpc/client') as typeof import('./grpc/client'));
+const server = lazy(() => require('./grpc/server') as typeof import('./grpc/server'));
 
 const VERSIONS = '>=1.8 <2';
 
@@ -14,7 +17,7 @@ const definitions: InstrumentationDefinition[] = [
     versions: VERSIONS,
     file: 'build/src/client-interceptors.js',
     patch(exports, { wrap }) {
-      wrap(exports, 'getInterceptingCall', wrapGetInterceptingCall);
+      wrap(exports, 'getInterceptingCall', client().wrapGetInterceptingCall);
     },
   }),
   defineInstrumentation<{ Server?: { prototype: { register: any } } }>({
@@ -22,7 +25,7 @@ const definitions: InstrumentationDefinition[] = [
     versions: VERSIONS,
     patch(exports, { wrap }) {
       const proto = exports.Server?.prototype;
-      if (proto !== undefined) wrap(proto, 'register', wrapRegister);
+      if (proto !== undefined) wrap(proto, 'register', server().wrapRegister);
     },
   }),
 ];

@@ -4,12 +4,12 @@
 // every client the app creates, including those of frameworks and HTTP client libraries.
 import type * as httpModule from 'node:http';
 import { defineInstrumentation, type InstrumentationDefinition, type PatchContext } from '../src/loader/definition';
-import { patchServer } from './http/server';
-import { wrapClient } from './http/client';
-import { bindingEmit } from './http/common';
+import { lazy } from '../src/loader/lazy';
 
-export { serverSpanOf, nameServerSpan } from './http/server';
-export { setHttpIgnorePaths } from './http/ignore-paths';
+// Loaded on the first require of http or https (src/loader/lazy.ts).
+const server = lazy(() => require('./http/server') as typeof import('./http/server'));
+const client = lazy(() => require('./http/client') as typeof import('./http/client'));
+const common = lazy(() => require('./http/common') as typeof import('./http/common'));
 
 type Emitting = { prototype: { emit: (...a: any[]) => boolean } };
 type HttpLike = Pick<typeof httpModule, 'request' | 'get'> & {
@@ -17,14 +17,14 @@ type HttpLike = Pick<typeof httpModule, 'request' | 'get'> & {
 };
 
 function patchModule(exports: HttpLike, ctx: PatchContext, protocol: string): void {
-  if (exports.Server?.prototype) patchServer(exports.Server.prototype, ctx);
-  ctx.wrap(exports, 'request', (original) => wrapClient(original, protocol) as typeof original);
-  ctx.wrap(exports, 'get', (original) => wrapClient(original, protocol) as typeof original);
+  if (exports.Server?.prototype) server().patchServer(exports.Server.prototype, ctx);
+  ctx.wrap(exports, 'request', (original) => client().wrapClient(original, protocol) as typeof original);
+  ctx.wrap(exports, 'get', (original) => client().wrapClient(original, protocol) as typeof original);
   // One emit per class that reads a per-object binding, instead of a closure and an own `emit` on
   // every request and response (https uses these same classes; only the http module exports them,
   // and until it is loaded the shims fall back to per-object emits).
   for (const cls of [exports.IncomingMessage, exports.ServerResponse, exports.ClientRequest]) {
-    if (cls?.prototype) ctx.wrap(cls.prototype, 'emit', bindingEmit);
+    if (cls?.prototype) ctx.wrap(cls.prototype, 'emit', common().bindingEmit);
   }
 }
 

@@ -7,11 +7,13 @@
 // publishes to diagnostics_channel ('ioredis:command'), but only when a command is written: a command
 // queued while connecting would be seen from the ready handler, in the wrong context.
 import { defineInstrumentation, type InstrumentationDefinition } from '../src/loader/definition';
-import { wrapExec, wrapPipelineSendCommand } from './ioredis/batch';
-import { wrapClusterSendCommand, wrapClusterSetup, wrapRedisSendCommand } from './ioredis/command';
-import { asSetup, type Fn } from './ioredis/common';
+import { lazy } from '../src/loader/lazy';
+import type { Fn } from './ioredis/common';
 
-export { DB_BATCH_SIZE } from './ioredis/batch';
+// Loaded on the first require of ioredis (src/loader/lazy.ts).
+const batch = lazy(() => require('./ioredis/batch') as typeof import('./ioredis/batch'));
+const command = lazy(() => require('./ioredis/command') as typeof import('./ioredis/command'));
+const common = lazy(() => require('./ioredis/common') as typeof import('./ioredis/common'));
 
 interface Proto { prototype?: Record<string, unknown> }
 
@@ -28,17 +30,17 @@ const definitions: InstrumentationDefinition[] = [
     patch(Redis, { wrap }) {
       const redis = Redis?.prototype;
       if (redis === undefined || redis === null) return;
-      wrap(redis, 'sendCommand', (original) => wrapRedisSendCommand(original as Fn));
+      wrap(redis, 'sendCommand', (original) => command().wrapRedisSendCommand(original as Fn));
       const pipeline = Redis.Pipeline?.prototype;
       if (pipeline) {
-        wrap(pipeline, 'exec', (original) => wrapExec(original as Fn));
-        wrap(pipeline, 'sendCommand', (original) => wrapPipelineSendCommand(original as Fn));
+        wrap(pipeline, 'exec', (original) => batch().wrapExec(original as Fn));
+        wrap(pipeline, 'sendCommand', (original) => batch().wrapPipelineSendCommand(original as Fn));
       }
       const cluster = Redis.Cluster?.prototype;
       if (cluster) {
-        wrap(cluster, 'sendCommand', (original) => wrapClusterSendCommand(original as Fn));
-        wrap(cluster, 'getInfoFromNode', (original) => wrapClusterSetup(original as Fn));
-        wrap(cluster, 'readyCheck', (original) => wrapClusterSetup(original as Fn));
+        wrap(cluster, 'sendCommand', (original) => command().wrapClusterSendCommand(original as Fn));
+        wrap(cluster, 'getInfoFromNode', (original) => command().wrapClusterSetup(original as Fn));
+        wrap(cluster, 'readyCheck', (original) => command().wrapClusterSetup(original as Fn));
       }
     },
   }),
@@ -51,7 +53,7 @@ const definitions: InstrumentationDefinition[] = [
     patch(handlers, { wrap }) {
       wrap(handlers, 'readyHandler', (original) => function readyHandler(this: unknown) {
         const handler = (original as Fn).apply(this, arguments as any);
-        return typeof handler === 'function' ? asSetup(handler) : handler;
+        return typeof handler === 'function' ? common().asSetup(handler) : handler;
       } as typeof original);
     },
   }),

@@ -3,64 +3,11 @@
 // marks it failed when middleware throws or rejects; @koa/router names it `GET /users/:id` after
 // the route it matched. Handlers already run in the request's scope (set by instrumentations/http).
 import { defineInstrumentation, type InstrumentationDefinition } from '../src/loader/definition';
-import { isTracing } from '../src/tracer/global';
-import { setError } from '../src/shim/span-helpers';
-import { serverSpanOf } from './http/server';
-import { wrapMatch, wrapRoutes } from './koa/router';
+import { lazy } from '../src/loader/lazy';
+import type { KoaContextProto, RouterClass } from './koa/context';
 
-interface KoaContextProto { onerror: (this: unknown, err: unknown) => unknown }
-interface RouterClass { prototype?: { match?: unknown; routes?: unknown; middleware?: unknown } }
-
-interface KoaContext { req?: unknown; res?: { statusCode?: unknown; headersSent?: unknown } }
-
-/**
- * Wraps koa's context onerror (lib/context.js), the one place koa sends an error thrown or
- * rejected by middleware (and response stream errors). Every app's context inherits it; koa 2.0
- * binds it per request. koa's own handling (the app 'error' event and its default logging, the
- * status and body) runs first and unchanged; then the span is marked, before the response ends.
- */
-function wrapOnerror(original: KoaContextProto['onerror']): KoaContextProto['onerror'] {
-  return function onerror(this: unknown, err: unknown) {
-    if (!isTracing() || err == null) return original.apply(this, arguments as unknown as [unknown]);
-    const span = serverSpanOf(reqOf(this));
-    if (span === undefined) return original.apply(this, arguments as unknown as [unknown]);
-    const underWay = headersSent(this);
-    try {
-      return original.apply(this, arguments as unknown as [unknown]);
-    } finally {
-      markIfServerError(span, this, err, underWay);
-    }
-  };
-}
-
-// koa answers an error with its status (ctx.throw(404), http-errors) or 500. A 4xx answer is the
-// client's error, not a failure of this server (the http layer does not count 4xx either); an
-// error once the response was under way always is one.
-function markIfServerError(span: Parameters<typeof setError>[0], ctx: unknown, err: unknown, underWay: boolean): void {
-  try {
-    const status = (ctx as KoaContext).res?.statusCode;
-    if (!underWay && typeof status === 'number' && status < 500) return;
-    setError(span, err);
-  } catch {
-    // the error reached koa unchanged; only the mark is lost.
-  }
-}
-
-function reqOf(ctx: unknown): unknown {
-  try {
-    return (ctx as KoaContext | null)?.req;
-  } catch {
-    return undefined;
-  }
-}
-
-function headersSent(ctx: unknown): boolean {
-  try {
-    return (ctx as KoaContext).res?.headersSent === true;
-  } catch {
-    return false;
-  }
-}
+// The wrappers, loaded on the first require of koa (src/loader/lazy.ts).
+const impl = lazy(() => require('./koa/context') as typeof import('./koa/context'));
 
 const definitions: InstrumentationDefinition[] = [
   defineInstrumentation<KoaContextProto>({
@@ -69,7 +16,7 @@ const definitions: InstrumentationDefinition[] = [
     file: 'lib/context.js',
     patch(proto, ctx) {
       if (proto === null || typeof proto !== 'object') return;
-      ctx.wrap(proto, 'onerror', wrapOnerror);
+      ctx.wrap(proto, 'onerror', impl().wrapOnerror);
     },
   }),
   // v8–v14 export the Router function; v15 (bundled) too, with Router.Router = Router.
@@ -79,10 +26,10 @@ const definitions: InstrumentationDefinition[] = [
     patch(Router, ctx) {
       const proto = Router?.prototype as Record<'match' | 'routes' | 'middleware', (...a: unknown[]) => unknown> | undefined;
       if (proto === undefined || proto === null) return;
-      ctx.wrap(proto, 'match', wrapMatch);
+      ctx.wrap(proto, 'match', impl().wrapMatch);
       // routes and middleware are one function in v8–v14; in v15 routes() calls middleware().
-      ctx.wrap(proto, 'routes', wrapRoutes);
-      ctx.wrap(proto, 'middleware', wrapRoutes);
+      ctx.wrap(proto, 'routes', impl().wrapRoutes);
+      ctx.wrap(proto, 'middleware', impl().wrapRoutes);
     },
   }),
 ];

@@ -3,8 +3,11 @@
 // connect → a `pg.connect` span; and pg-pool's Pool.prototype.connect (reached through pg.Pool) so
 // pooled callbacks run in their caller's context. pg.native (lib/native) is not traced.
 import { defineInstrumentation, type InstrumentationDefinition } from '../src/loader/definition';
-import { wrapQuery } from './pg/query';
-import { wrapConnect, wrapPoolConnect } from './pg/connect';
+import { lazy } from '../src/loader/lazy';
+
+// Loaded on the first require of pg (src/loader/lazy.ts).
+const query = lazy(() => require('./pg/query') as typeof import('./pg/query'));
+const connect = lazy(() => require('./pg/connect') as typeof import('./pg/connect'));
 
 interface ClientClass { prototype: { query: (...a: any[]) => unknown; connect: (...a: any[]) => unknown } }
 interface PgModule { Pool?: { prototype?: object } }
@@ -23,8 +26,8 @@ const definitions: InstrumentationDefinition[] = [
     patch(Client, ctx) {
       const proto = Client?.prototype;
       if (proto === undefined) return;
-      ctx.wrap(proto, 'query', (original) => wrapQuery(original) as typeof original);
-      ctx.wrap(proto, 'connect', (original) => wrapConnect(original) as typeof original);
+      ctx.wrap(proto, 'query', (original) => query().wrapQuery(original) as typeof original);
+      ctx.wrap(proto, 'connect', (original) => connect().wrapConnect(original) as typeof original);
     },
   }),
   // pg.Pool is pg-pool's Pool bound to the client class (a subclass in pg 8, util.inherits in pg 7).
@@ -35,7 +38,7 @@ const definitions: InstrumentationDefinition[] = [
       const bound = pg?.Pool?.prototype;
       const proto = bound === undefined ? null : Object.getPrototypeOf(bound) as PoolPrototype | null;
       if (proto === null || proto === Object.prototype || typeof proto.connect !== 'function') return;
-      ctx.wrap(proto, 'connect', (original) => wrapPoolConnect(original) as typeof original);
+      ctx.wrap(proto, 'connect', (original) => connect().wrapPoolConnect(original) as typeof original);
     },
   }),
 ];

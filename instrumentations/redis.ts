@@ -4,9 +4,12 @@
 // socket's connect() to know each queue's server and its own work (redis/connection.ts), and the
 // client pool's execute() of redis 5+ so queued work keeps its caller's context (redis/pool.ts).
 import { defineInstrumentation, type InstrumentationDefinition } from '../src/loader/definition';
-import { wrapConnect, wrapQueueClass, wrapSocketClass } from './redis/connection';
-import { wrapExecute } from './redis/pool';
-import { wrapAddCommand } from './redis/queue';
+import { lazy } from '../src/loader/lazy';
+
+// Loaded on the first require of @redis/client (src/loader/lazy.ts).
+const connection = lazy(() => require('./redis/connection') as typeof import('./redis/connection'));
+const pool = lazy(() => require('./redis/pool') as typeof import('./redis/pool'));
+const queue = lazy(() => require('./redis/queue') as typeof import('./redis/queue'));
 
 // There is no @redis/client 2–4; redis 4.0 shipped '@node-redis/client' and redis 3 is another API:
 // neither is instrumented.
@@ -26,8 +29,8 @@ const definitions: InstrumentationDefinition[] = [
     patch(exports, { wrap }) {
       const Queue = exports?.default;
       if (typeof Queue !== 'function' || typeof Queue.prototype?.addCommand !== 'function') return;
-      wrap(Queue.prototype, 'addCommand', wrapAddCommand);
-      wrap(exports, 'default', wrapQueueClass);
+      wrap(Queue.prototype, 'addCommand', queue().wrapAddCommand);
+      wrap(exports, 'default', connection().wrapQueueClass);
     },
   }),
   defineInstrumentation<ClassModule>({
@@ -37,8 +40,8 @@ const definitions: InstrumentationDefinition[] = [
     patch(exports, { wrap }) {
       const Socket = exports?.default;
       if (typeof Socket !== 'function' || typeof Socket.prototype?.connect !== 'function') return;
-      wrap(Socket.prototype, 'connect', wrapConnect);
-      wrap(exports, 'default', wrapSocketClass);
+      wrap(Socket.prototype, 'connect', connection().wrapConnect);
+      wrap(exports, 'default', connection().wrapSocketClass);
     },
   }),
   defineInstrumentation<{ RedisClientPool: Class }>({
@@ -47,7 +50,7 @@ const definitions: InstrumentationDefinition[] = [
     file: 'dist/lib/client/pool.js',
     patch(exports, { wrap }) {
       const proto = exports?.RedisClientPool?.prototype;
-      if (typeof proto?.execute === 'function') wrap(proto, 'execute', wrapExecute);
+      if (typeof proto?.execute === 'function') wrap(proto, 'execute', pool().wrapExecute);
     },
   }),
 ];

@@ -4,7 +4,8 @@
 // and a factory or instance that misbehaves is passed through untouched.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import definitions, { contextKey, routeReader } from '../../instrumentations/fastify';
+import definitions from '../../instrumentations/fastify';
+import { contextKey, routeReader } from '../../instrumentations/fastify/factory';
 import type { PatchContext } from '../../src/loader/definition';
 import { recordingLogger } from '../helpers/tracer';
 import { requireVersion, versionSet } from '../helpers/versions';

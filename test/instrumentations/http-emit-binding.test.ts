@@ -4,6 +4,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
+import { inspect } from 'node:util';
 import { activeSpan } from '../../src/context/scope-manager';
 import { bindEmitTo, bindingEmit, bindingOf, type EmitBinding } from '../../instrumentations/http/common';
 
@@ -17,7 +18,7 @@ function setup(): { span: any; seen: unknown[]; binding: EmitBinding } {
   return { span, seen, binding };
 }
 
-test('a patched prototype: one hidden property binds the object, listeners run in its scope', () => {
+test('a patched prototype: a hidden field binds the object, listeners run in its scope', () => {
   const { span, seen, binding } = setup();
   const bound = new Patched();
   const other = new Patched();
@@ -63,4 +64,51 @@ test('a plain EventEmitter (prototype not patched) gets a non-enumerable own emi
   assert.equal(inside, span);
   assert.deepEqual(seen, ['w']);
   assert.equal(new EventEmitter().emit, EventEmitter.prototype.emit);
+});
+
+test('the binding leaves no trace on the object: no new own key or symbol, not inspected, not copied', () => {
+  const { binding } = setup();
+  const bound = new Patched();
+  const keysBefore = Reflect.ownKeys(bound);
+  const shown = inspect(bound, { showHidden: true });
+  bindEmitTo(bound, binding);
+  assert.deepEqual(Reflect.ownKeys(bound), keysBefore);
+  assert.equal(inspect(bound, { showHidden: true }), shown);
+  assert.equal(bindingOf({ ...bound }), undefined);
+  assert.equal(bindingOf(Object.assign(Object.create(Patched.prototype), bound)), undefined);
+});
+
+test('binding an object again replaces its binding', () => {
+  const first = setup();
+  const second = setup();
+  const bound = new Patched();
+  bindEmitTo(bound, first.binding);
+  bindEmitTo(bound, second.binding);
+  assert.equal(bindingOf(bound), second.binding);
+  let inside: unknown;
+  bound.on('x', () => { inside = activeSpan(); });
+  bound.emit('x');
+  assert.equal(inside, second.span);
+  assert.deepEqual(first.seen, []);
+  assert.deepEqual(second.seen, ['x']);
+});
+
+test('an event nobody listens to is still observed; its result and an unheard error are the original ones', () => {
+  const { span, seen, binding } = setup();
+  const bound = new Patched();
+  bindEmitTo(bound, binding);
+  assert.equal(bound.emit('quiet', 1), false);
+  const boom = new Error('boom');
+  assert.throws(() => bound.emit('error', boom), (err) => err === boom);
+  assert.deepEqual(seen, ['quiet', 'error']);
+  // errorMonitor listeners are not counted by listenerCount('error'): they must still run in scope.
+  let monitored: unknown;
+  bound.on(EventEmitter.errorMonitor, () => { monitored = activeSpan(); });
+  assert.throws(() => bound.emit('error', boom), (err) => err === boom);
+  assert.equal(monitored, span);
+  // A listener added later runs in the scope again.
+  let late: unknown;
+  bound.on('quiet', () => { late = activeSpan(); });
+  assert.equal(bound.emit('quiet'), true);
+  assert.equal(late, span);
 });

@@ -12,7 +12,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { activeSpan, runUntraced } from '../../src/context/scope-manager';
 import { originalOf } from '../../src/shim/wrap';
 import type { FinishedSpan } from '../../src/tracer/finished-span';
-import { nameServerSpan, serverSpanOf, setHttpIgnorePaths } from '../../instrumentations/http';
+import { nameServerSpan, serverSpanOf } from '../../instrumentations/http/server';
+import { setHttpIgnorePaths } from '../../instrumentations/http/ignore-paths';
 import { kindOf, listen, readBody, setUpTracing, tagsOf } from './http-harness';
 
 const CERTS = path.resolve(__dirname, '../../../test/fixtures/certs');

@@ -12,7 +12,7 @@ import { installHooks } from '../../src/loader/hook';
 import { runUntraced } from '../../src/context/scope-manager';
 import { setTracer } from '../../src/tracer/global';
 import { originalOf } from '../../src/shim/wrap';
-import { setHttpIgnorePaths } from '../../instrumentations/http';
+import { setHttpIgnorePaths } from '../../instrumentations/http/ignore-paths';
 import type { FinishedSpan } from '../../src/tracer/finished-span';
 import { readBody, setUpTracing, tagsOf } from './http-harness';
 import { recordingLogger } from '../helpers/tracer';
