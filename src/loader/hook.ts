@@ -1,5 +1,6 @@
 import { sep } from 'node:path';
-import { Hook } from 'require-in-the-middle';
+import { Hook } from './require-hook';
+import { satisfies as rangeSatisfies } from './version-range';
 import { log, type Logger } from '../log';
 import { unwrapAll, wrapMethod, type WrapRecord } from '../shim/wrap';
 import { bindInstrumentation, guardWrapper, newInstrumentationState, type InstrumentationState } from '../shim/guard';
@@ -86,7 +87,7 @@ function inRange(version: string | undefined, range: string): boolean {
   if (range.trim() === '*') return true;
   try {
     // Loaded on first need only: the full semver package costs ~30 ms of start-up.
-    satisfies ??= require('semver/functions/satisfies') as SatisfiesFn;
+    satisfies ??= rangeSatisfies;
     return satisfies(version, range);
   } catch {
     return false;
@@ -112,7 +113,7 @@ function runAtBoot(instrumentations: Instrumentations, states: Map<Instrumentati
 }
 
 /**
- * Installs one require-in-the-middle hook for every definition given, after running their atBoot.
+ * Installs one require hook (./require-hook) for every definition given, after running their atBoot.
  * Definitions apply to modules required from now on; a module's exports are patched in place through ctx.wrap (recorded, so
  * uninstall() puts everything back) or replaced by what patch() returns.
  */

@@ -26,8 +26,9 @@ test('JAEGER_DISABLED=true: no hook, no tracer, no socket, nothing sent, output 
     assert.equal(traced.code, 0, traced.stderr);
     const line = (out: string, prefix: string) => out.split('\n').find((l) => l.startsWith(prefix));
     assert.notEqual(line(traced.stdout, 'http.request '), line(baseline.stdout, 'http.request '), 'http.request is wrapped');
-    assert.match(traced.stdout, /^libraries \[.*require-in-the-middle.*\]$/m);
+    assert.match(traced.stdout, /^libraries \[.*shimmer.*\]$/m);
     assert.match(traced.stdout, /^tracer code \[.*reporters\/remote.*\]$/m);
+    assert.match(traced.stdout, /^tracer code \[.*loader\/require-hook.*\]$/m);
     assert.match(traced.stdout, /^resources after a span \[.*\], sockets 1$/m);
     await waitForSpan(agent, 'proc-disabled');
   } finally {
