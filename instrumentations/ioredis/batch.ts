@@ -8,7 +8,7 @@
 // call, and the batch gets none.
 import { isTracing } from '../../src/tracer/global';
 import { dbSettings, redisStatement, truncate } from '../../src/shim/db';
-import { shouldTrace, startSpan } from '../../src/shim/span-helpers';
+import { shouldTrace, startSpan, underUnsampledSpan } from '../../src/shim/span-helpers';
 import { DB_STATEMENT } from '../../src/tracer/tags';
 import { SEEN, baseTags, canObserve, connectionTags, endOnSettle, type Client, type Command, type Fn } from './common';
 import { firstPass } from './command';
@@ -78,7 +78,7 @@ function begin(pipeline: Pipeline): void {
   const queue = pipeline._queue;
   if (!Array.isArray(queue)) return;
   for (const command of queue as Command[]) if (command !== null && typeof command === 'object') command[SEEN] = true;
-  if (queue.length === 0 || !canObserve(pipeline) || !shouldTrace()) return;
+  if (queue.length === 0 || !canObserve(pipeline) || !shouldTrace() || underUnsampledSpan()) return;
   const first = (queue[0] as Command)?.name;
   const last = (queue[queue.length - 1] as Command)?.name;
   const transaction = queue.length >= 2 && first === 'multi' && last === 'exec';

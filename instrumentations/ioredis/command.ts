@@ -4,7 +4,7 @@
 // command then waits in an offline queue. The span ends when the command's resolve or reject runs.
 import { isTracing } from '../../src/tracer/global';
 import { redisStatement } from '../../src/shim/db';
-import { shouldTrace, startSpan } from '../../src/shim/span-helpers';
+import { shouldTrace, startSpan, underUnsampledSpan } from '../../src/shim/span-helpers';
 import type { JaegerSpan } from '../../src/tracer/span';
 import { DB_STATEMENT } from '../../src/tracer/tags';
 import {
@@ -66,6 +66,10 @@ export function firstPass(client: Client, command: Command, stream: unknown, con
 function beginCommand(client: Client, command: Command, connection: boolean): void {
   const name = command.name;
   if (typeof name !== 'string' || !canObserve(command)) {
+    command[SEEN] = true;
+    return;
+  }
+  if (underUnsampledSpan()) {
     command[SEEN] = true;
     return;
   }

@@ -3,7 +3,7 @@
 // Pool.prototype.connect hands each waiter its client in the waiter's own scope. pg-pool queues
 // waiters and serves them from whichever release frees a client, i.e. in another request's context.
 import { activeScope, bind } from '../../src/context/scope-manager';
-import { startSpan } from '../../src/shim/span-helpers';
+import { startSpan, underUnsampledSpan } from '../../src/shim/span-helpers';
 import { isTracing } from '../../src/tracer/global';
 import { callWithEndingPromise, endingCallback, hasPromiseClass, spanEnder, tagConnection, type PgClient } from './common';
 
@@ -19,7 +19,7 @@ export function wrapConnect(original: ConnectFn): ConnectFn {
     if (!isTracing() || this == null) return original.apply(this, arguments as any);
     if (callback ? typeof callback !== 'function' : !hasPromiseClass(this)) return original.apply(this, arguments as any);
     const caller = activeScope();
-    const span = caller?.untraced ? undefined : startSpan(CONNECT_OPERATION);
+    const span = caller?.untraced || underUnsampledSpan(caller) ? undefined : startSpan(CONNECT_OPERATION);
     if (span !== undefined && span.spanContext.isSampled) tagConnection(span, this);
     const end = spanEnder(span);
     if (!callback) return span === undefined ? original.apply(this, arguments as any) : callWithEndingPromise(this, original, arguments, end);

@@ -5,7 +5,7 @@
 // whoever opened the (pooled) connection.
 import type { JaegerSpan } from '../../src/tracer/span';
 import { activeScope, bind, type Scope } from '../../src/context/scope-manager';
-import { startSpan } from '../../src/shim/span-helpers';
+import { startSpan, underUnsampledSpan } from '../../src/shim/span-helpers';
 import { dbSettings, sqlOperationName, sqlStatement } from '../../src/shim/db';
 import { isTracing } from '../../src/tracer/global';
 import { DB_STATEMENT } from '../../src/tracer/tags';
@@ -99,7 +99,7 @@ function prepare(client: PgClient, config: unknown, values: unknown, callback: u
   if (slot === PROMISE ? !hasPromiseClass(client) : typeof cb !== 'function') return undefined;
   const text = object !== undefined ? object.text : config;
   const params = values && typeof values !== 'function' ? values : object?.values;
-  const span = caller?.untraced ? undefined : startQuerySpan(client, text, params, object?.name);
+  const span = caller?.untraced || underUnsampledSpan(caller) ? undefined : startQuerySpan(client, text, params, object?.name);
   return { slot, cb, object, traced: span !== undefined, end: spanEnder(span) };
 }
 

@@ -1,6 +1,6 @@
 import { activeScope } from '../../src/context/scope-manager';
 import { dbSettings, redisStatement, setDbError, truncate } from '../../src/shim/db';
-import { shouldTrace, startSpanWith } from '../../src/shim/span-helpers';
+import { shouldTrace, startSpanWith, underUnsampledSpan } from '../../src/shim/span-helpers';
 import { getTracer } from '../../src/tracer/global';
 import type { JaegerSpan } from '../../src/tracer/span';
 import {
@@ -173,6 +173,14 @@ export function wrapAddCommand(original: AddCommand): AddCommand {
       return forward(original, this, arguments);
     }
     const connection = connectionOf(this);
+    if (underUnsampledSpan()) {
+      // No span under an unsampled one, but what later spans of this connection report is kept.
+      noteUser(connection, name, args);
+      if (name !== 'SELECT' || connection === undefined) return forward(original, this, arguments);
+      return settle(forward(original, this, arguments), () => {
+        connection.db = selectedDb(args) ?? connection.db;
+      }, () => {});
+    }
     const span = startCommandSpan(name, connection);
     if (span === undefined) return forward(original, this, arguments);
     noteUser(connection, name, args);

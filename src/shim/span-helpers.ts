@@ -1,6 +1,6 @@
 import type * as opentracing from 'opentracing';
 import { getTracer, isTracing } from '../tracer/global';
-import { activeScope } from '../context/scope-manager';
+import { activeScope, type Scope } from '../context/scope-manager';
 import type { FinishGuard, JaegerSpan } from '../tracer/span';
 import { ERROR } from '../tracer/tags';
 import type { JaegerTracer, JaegerSpanOptions } from '../tracer/tracer';
@@ -11,6 +11,18 @@ import { currentInstrumentation, maybeInjectFault, reportFault, type Instrumenta
 /** True when a shim should trace the call it intercepts now (tracing on, not in our own traffic). */
 export function shouldTrace(): boolean {
   return isTracing() && activeScope()?.untraced !== true;
+}
+
+/**
+ * True when the active span is a valid span of ours that is not sampled. Its children inherit "not
+ * sampled", so a span that nothing propagates from and nobody activates (a query, a cache command)
+ * would be started, named and finished for nothing: such shims skip it and only keep the caller's
+ * scope (issue 7: nothing computed for an unsampled span beyond what propagation needs).
+ */
+export function underUnsampledSpan(scope: Scope | undefined = activeScope()): boolean {
+  // By shape, not instanceof: loading the span-context module here would load opentracing at boot.
+  const context = (scope?.span as Partial<JaegerSpan> | undefined)?.spanContext;
+  return context !== undefined && typeof context.isSampled === 'boolean' && context.isValid && !context.isSampled;
 }
 
 /**

@@ -167,6 +167,38 @@ for (const version of versionSet('pg').versions) {
     assert.deepEqual(reporter.spans.slice(before).map((s) => s.operationName), []);
   });
 
+  test(`pg@${version}: under an unsampled span no query span is started, and callbacks keep the caller's scope`, async (t) => {
+    if (!await needService(t, 'postgres')) return;
+    // An incoming request that upstream decided not to sample: its children inherit that decision.
+    const upstream = tracer.extract('text_map', { 'uber-trace-id': '5f1e2d3c4b5a6978:5f1e2d3c4b5a6978:0:0' });
+    const request = tracer.startSpan('request', { childOf: upstream ?? undefined });
+    assert.equal(request.spanContext.isSampled, false);
+    const started: string[] = [];
+    const startSpan = tracer.startSpan;
+    tracer.startSpan = function (this: JaegerTracer, ...args: Parameters<JaegerTracer['startSpan']>) {
+      started.push(String(args[0]));
+      return startSpan.apply(this, args);
+    } as JaegerTracer['startSpan'];
+    const pool = track(new pg.Pool({ ...PG_CONFIG, max: 1 }));
+    const seen: boolean[] = [];
+    try {
+      await activate(request, async () => {
+        await callback((cb) => pool.query('SELECT 311 AS n', cb)).then(() => seen.push(activeSpan() === request));
+        const [res] = await Promise.all([pool.query('SELECT 312 AS n'), callback((cb) => pool.query('SELECT 313 AS n', cb))]);
+        seen.push(activeSpan() === request, res.rows[0].n === 312);
+      });
+      // The same query under a sampled parent still gets its span (the control).
+      const sampled = tracer.startSpan('sampled-request');
+      await activate(sampled, () => pool.query('SELECT 314 AS n'));
+      sampled.finish();
+    } finally {
+      tracer.startSpan = startSpan;
+      await pool.end();
+    }
+    assert.deepEqual(seen, [true, true, true]);
+    assert.deepEqual(started.filter((n) => n !== 'sampled-request'), ['SELECT'], 'only the sampled request\'s query');
+  });
+
   test(`pg@${version}: parameters only with captureParams, as a JSON array; statements sanitized and cut per settings`, async (t) => {
     if (!await needService(t, 'postgres')) return;
     reporter.clear();

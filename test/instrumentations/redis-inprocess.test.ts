@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import definitions from '../../instrumentations/redis';
 import { wrapAddCommand } from '../../instrumentations/redis/queue';
 import { installHooks } from '../../src/loader/hook';
-import { activate, runUntraced } from '../../src/context/scope-manager';
+import { activate, activeSpan, runUntraced } from '../../src/context/scope-manager';
 import { setTracer } from '../../src/tracer/global';
 import { originalOf } from '../../src/shim/wrap';
 import { setDbSettings } from '../../src/shim/db';
@@ -112,6 +112,28 @@ describe('addCommand wrapper (fake queue)', () => {
     await activate(parent, () => queue.addCommand(['PING']));
     assert.equal(spans[0].references[0]?.context.spanId, parent.context().toSpanId());
     assert.equal(tagsOf(spans[0])['db.instance'], '0');
+  });
+
+  test('under an unsampled span: no span is started and the caller\'s scope is kept', async () => {
+    const { queue, calls } = fakeQueue((args) => Promise.resolve(args[0] === 'SELECT' ? 'OK' : 'PONG'));
+    const { tracer, spans } = tracing();
+    const upstream = tracer.extract('text_map', { 'uber-trace-id': '5f1e2d3c4b5a6978:5f1e2d3c4b5a6978:0:0' });
+    const request = tracer.startSpan('request', { childOf: upstream ?? undefined });
+    const started: string[] = [];
+    const startSpan = tracer.startSpan;
+    tracer.startSpan = function (this: typeof tracer, ...args: Parameters<typeof tracer.startSpan>) {
+      started.push(String(args[0]));
+      return startSpan.apply(this, args);
+    } as typeof tracer.startSpan;
+    const replies = await activate(request, async () => {
+      const reply = await queue.addCommand(['PING']);
+      return [reply, activeSpan() === request];
+    });
+    assert.deepEqual(replies, ['PONG', true]);
+    assert.deepEqual(started, []);
+    assert.equal(calls.length, 1);
+    request.finish();
+    assert.equal(spans.length, 0, 'nothing sampled, nothing reported');
   });
 
   test('a long transaction\'s statement is cut at JAEGER_DB_STATEMENT_MAX_LENGTH', async () => {
