@@ -4,7 +4,8 @@
 // from the socket's context, which on a pooled connection belongs to whoever opened it.
 import { activeScope, bind, type Scope } from '../src/context/scope-manager';
 import { dbSettings, finishDbSpan, sqlOperationName, sqlStatement, truncate } from '../src/shim/db';
-import { shouldTrace, startSpan } from '../src/shim/span-helpers';
+import { shouldTrace, startSpan, underUnsampledSpan } from '../src/shim/span-helpers';
+import { isTracing } from '../src/tracer/global';
 import type { JaegerSpan } from '../src/tracer/span';
 import {
   COMPONENT, DB_INSTANCE, DB_STATEMENT, DB_TYPE, DB_USER, PEER_ADDRESS, PEER_HOSTNAME, PEER_PORT, PEER_SERVICE,
@@ -27,9 +28,12 @@ export interface MysqlConfig {
   database?: unknown;
 }
 
-/** A traced query: its span and the scope the app issued it in. */
+/**
+ * A traced query: its span and the scope the app issued it in. No span under an unsampled span
+ * (nothing propagates from a query): its callbacks and events still run in the caller's scope.
+ */
 export interface QueryTrace {
-  readonly span: JaegerSpan;
+  readonly span: JaegerSpan | undefined;
   readonly caller: Scope | undefined;
 }
 
@@ -53,6 +57,7 @@ export function startQuery(
   component: string, fallbackName: string, sql: unknown, values: unknown, config: MysqlConfig | undefined,
 ): QueryTrace | undefined {
   const caller = activeScope();
+  if (isTracing() && caller?.untraced !== true && underUnsampledSpan(caller)) return { span: undefined, caller };
   const span = startSpan(sqlOperationName(sql, fallbackName));
   if (span === undefined) return undefined;
   if (span.spanContext.isSampled) tagQuery(span, component, sql, values, config);
@@ -119,7 +124,7 @@ export function endingCallback<F extends Fn>(trace: QueryTrace, cb: F): F {
 export function observeEvents(emitter: Emitter, trace: QueryTrace, onEnd?: () => void): void {
   const bound = bind(emitter.emit, trace.caller);
   const emit = function emit(this: unknown, type: unknown, arg?: unknown): boolean {
-    if ((type === 'error' || type === 'end') && !trace.span.isFinished) {
+    if ((type === 'error' || type === 'end') && trace.span !== undefined && !trace.span.isFinished) {
       end(trace, type === 'error' ? arg : undefined);
       if (onEnd !== undefined) onEnd();
     }
@@ -130,6 +135,7 @@ export function observeEvents(emitter: Emitter, trace: QueryTrace, onEnd?: () =>
 
 /** Ends the span once; never throws into the driver. */
 export function end(trace: QueryTrace, err?: unknown): void {
+  if (trace.span === undefined) return;
   try {
     finishDbSpan(trace.span, err); // Duplicate entry '…' and the like are redacted
   } catch {
@@ -151,7 +157,7 @@ type WithPending = { [PENDING]?: Set<QueryTrace> };
 
 /** Remembers an open callback-less query of `connection`; returns what forgets it (at its end). */
 export function watchConnection(connection: unknown, trace: QueryTrace): (() => void) | undefined {
-  if (connection === null || typeof connection !== 'object') return undefined;
+  if (connection === null || typeof connection !== 'object' || trace.span === undefined) return undefined;
   const c = connection as WithPending;
   let pending = c[PENDING];
   if (pending === undefined) {

@@ -49,7 +49,7 @@ export function wrapQuery(original: Fn): Fn {
       end(trace, err); // the app gets the very same error
       throw err;
     }
-    if (sequence === undefined && isEmitter(result) && !trace.span.isFinished) {
+    if (sequence === undefined && isEmitter(result) && trace.span?.isFinished !== true) {
       try {
         observeEvents(result, trace, typeof (result as Sequence)._callback === 'function' ? undefined : watchConnection(this, trace));
       } catch {

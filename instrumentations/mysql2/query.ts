@@ -75,7 +75,7 @@ function call(original: Fn, self: Connection, args: ArrayLike<unknown>, trace: Q
     end(trace, err); // the app gets the very same error
     throw err;
   }
-  if (observe && isEmitter(result) && !trace.span.isFinished) {
+  if (observe && isEmitter(result) && trace.span?.isFinished !== true) {
     try {
       const command = result as Command;
       observeEvents(command, trace, typeof command.onResult === 'function' ? undefined : watchConnection(self, trace));

@@ -207,6 +207,39 @@ for (const version of versionSet('mysql2').versions) {
         assert.equal(span.spanContext.parentId, caller.spanContext.spanId);
       });
 
+      test('under an unsampled span: no span started, callbacks and events in the caller\'s scope', async (t) => {
+        if (!(await needService(t, 'mysql'))) return;
+        const mysql2 = env.load('mysql2');
+        const pool = mysql2.createPool({ ...MYSQL, connectionLimit: 1 });
+        const opener = env.tracer.startSpan('opener');
+        await activate(opener, () => new Promise((resolve) => pool.query('SELECT 1', resolve)));
+        // A request upstream chose not to sample: its children inherit that, so queries need no span.
+        const upstream = env.tracer.extract('text_map', { 'uber-trace-id': '6a5b4c3d2e1f0987:6a5b4c3d2e1f0987:0:0' });
+        const caller = env.tracer.startSpan('caller', { childOf: upstream ?? undefined });
+        const started: string[] = [];
+        const startSpan = env.tracer.startSpan;
+        env.tracer.startSpan = function (this: unknown, ...args: any[]) {
+          started.push(String(args[0]));
+          return (startSpan as any).apply(this, args);
+        } as any;
+        try {
+          const seen = await activate(caller, () => new Promise<unknown[]>((resolve) => {
+            pool.query('SELECT 2 AS n', (err: unknown, rows: any) => {
+              const inCallback = [activeSpan() === caller, rows?.[0]?.n];
+              const query = pool.query('SELECT 3 AS n');
+              query.on('end', () => resolve([...inCallback, activeSpan() === caller]));
+            });
+          }));
+          assert.deepEqual(seen, [true, 2, true]);
+        } finally {
+          env.tracer.startSpan = startSpan;
+          await new Promise((resolve) => pool.end(resolve));
+          opener.finish();
+          caller.finish();
+        }
+        assert.deepEqual(started, []);
+      });
+
       test('an unsampled trace: no span reported, results unchanged', async (t) => {
         if (!(await needService(t, 'mysql'))) return;
         const unsampled = patchInProcess([], 'mysql2', version, false);
