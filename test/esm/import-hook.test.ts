@@ -4,23 +4,17 @@
 // whose patch throws, and a CommonJS package both imported and required.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ESM_FIXTURES, hasModuleRegister, testNode } from './sandbox';
+import { runFixture } from '../helpers/run-fixture';
+import { ESM_FIXTURES, hasModuleRegister } from './sandbox';
 
-function run(args: string[], cwd: string): Promise<{ stdout: string; stderr: string; code: number | null }> {
-  return new Promise((resolve) => {
-    const child = spawn(testNode(), args, { cwd, env: { PATH: process.env.PATH ?? '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('close', (code) => resolve({ stdout, stderr, code }));
-  });
+/** fake-app.mjs from its folder, with these node flags and no preload of ours. */
+function run(execArgv: string[]) {
+  return runFixture(path.join(ESM_FIXTURES, 'fake-app.mjs'), { preload: false, execArgv, cwd: ESM_FIXTURES });
 }
 
 test('imported modules go through the same definitions as required ones, in every import form', async () => {
-  const r = await run(['--import', './fake-hooks.mjs', 'fake-app.mjs'], ESM_FIXTURES);
+  const r = await run(['--import', './fake-hooks.mjs']);
   assert.equal(r.code, 0, r.stderr);
   if (!hasModuleRegister()) {
     // No import hook on this Node: one warning; the CommonJS package is still patched by require.
@@ -54,7 +48,7 @@ test('imported modules go through the same definitions as required ones, in ever
 });
 
 test('the same app without the hook prints the unpatched values (the check above can fail)', async () => {
-  const r = await run([path.join(ESM_FIXTURES, 'fake-app.mjs')], ESM_FIXTURES);
+  const r = await run([]);
   assert.equal(r.code, 0, r.stderr);
   const seen = JSON.parse(r.stdout.trim()) as Record<string, unknown>;
   assert.equal(seen.esmNamed, 'hello a');

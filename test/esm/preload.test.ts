@@ -133,7 +133,7 @@ test('fastify imported from ESM (default and named): the route names the server 
     JAEGER_SAMPLER_TYPE: 'const', JAEGER_SAMPLER_PARAM: '1', JAEGER_REPORTER_FLUSH_INTERVAL: '50',
   });
   try {
-    const ports = (await app.waitForLine(/^listening \d+ \d+$/)).split(' ').slice(1).map(Number);
+    const ports = (await app.waitForLine(/^listening \d+ \d+$/, 20_000)).split(' ').slice(1).map(Number);
     for (const port of ports) assert.equal(await getOk(port, '/users/42'), '{"id":"42"}');
     await agent.waitForSpans(2, 10_000);
     app.child.kill('SIGTERM');

@@ -4,19 +4,15 @@
 // test (a test/versions install, dotenv, this package itself), and runs them from there through the
 // real entry points: `--import jaeger-auto/register` (package exports → register.mjs) or
 // `-r jaeger-auto/register` (→ register.js).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { FIXTURES, ROOT } from '../helpers/run-fixture';
+import { FIXTURES, ROOT, startFixture, testNode } from '../helpers/run-fixture';
+
+export { testNode };
 
 export const ESM_FIXTURES = path.join(FIXTURES, 'esm');
-
-/** The Node binary fixtures run under: the matrix's other major (JAEGER_TEST_NODE), or ours. */
-export function testNode(): string {
-  return process.env.JAEGER_TEST_NODE || process.execPath;
-}
 
 const registerKnown = new Map<string, boolean>();
 
@@ -85,59 +81,16 @@ export function entryFlags(entry: Entry): string[] {
   return [];
 }
 
-export interface Run {
-  child: ChildProcess;
-  waitForLine(re: RegExp, timeoutMs?: number): Promise<string>;
-  exited: Promise<{ stdout: string; stderr: string; code: number | null; signal: NodeJS.Signals | null }>;
-}
+export type Run = ReturnType<typeof startFixture>;
 
 /**
- * Starts `node <entry flags> <script>` in the sandbox with only PATH and `env` set. `node` is the
- * binary (the Node matrix passes another major's through JAEGER_TEST_NODE).
+ * Starts `node <entry flags> <script>` in the sandbox with only PATH and `env` set, bare specifiers
+ * resolving from there. `node` is the binary (default testNode()).
  */
 export function startIn(sandbox: Sandbox, script: string, entry: Entry, env: Record<string, string>, options: { node?: string; timeoutMs?: number } = {}): Run {
-  const child = spawn(options.node ?? testNode(), [...entryFlags(entry), script], {
-    cwd: sandbox.dir, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  return startFixture(sandbox.file(script), {
+    preload: false, execArgv: entryFlags(entry), cwd: sandbox.dir, env, node: options.node, timeoutMs: options.timeoutMs ?? 30_000,
   });
-  let stdout = '';
-  let stderr = '';
-  const seen: string[] = [];
-  const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    stdout += line + '\n';
-    seen.push(line);
-    for (const w of waiters.slice()) {
-      if (w.re.test(line)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(line);
-      }
-    }
-  });
-  child.stderr!.on('data', (d) => { stderr += d; });
-  const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
-  killer.unref();
-  const exited = new Promise<{ stdout: string; stderr: string; code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('close', (code, signal) => {
-      clearTimeout(killer);
-      resolve({ stdout, stderr, code, signal });
-    });
-  });
-  return {
-    child,
-    exited,
-    waitForLine(re, timeoutMs = 20_000) {
-      const already = seen.find((l) => re.test(l));
-      if (already !== undefined) return Promise.resolve(already);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no line matching ${re} within ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs);
-        waiters.push({ re, resolve: (l) => { clearTimeout(timer); resolve(l); } });
-        exited.then((r) => {
-          clearTimeout(timer);
-          reject(new Error(`exited (${r.code ?? r.signal}) before a line matching ${re}; stderr: ${r.stderr}`));
-        });
-      });
-    },
-  };
 }
 
 /** Runs a script in the sandbox to its end. */

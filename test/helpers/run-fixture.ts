@@ -33,6 +33,11 @@ export interface FixtureResult {
   signal: NodeJS.Signals | null;
 }
 
+/** The Node binary fixtures run under: JAEGER_TEST_NODE (the matrix's other major) when set, else ours. */
+export function testNode(): string {
+  return process.env.JAEGER_TEST_NODE || process.execPath;
+}
+
 function argvFor(fixture: string, options: FixtureOptions): string[] {
   const script = path.isAbsolute(fixture) ? fixture : path.join(FIXTURES, fixture);
   return [...(options.execArgv ?? []), ...(options.preload === false ? [] : ['-r', REGISTER]), script, ...(options.args ?? [])];
@@ -53,7 +58,7 @@ export function startFixture(fixture: string, options: FixtureOptions = {}): {
   /** Resolves when the process has exited. */
   exited: Promise<FixtureResult>;
 } {
-  const child = spawn(options.node ?? (process.env.JAEGER_TEST_NODE || process.execPath), argvFor(fixture, options), {
+  const child = spawn(options.node ?? testNode(), argvFor(fixture, options), {
     cwd: options.cwd ?? ROOT, env: envFor(options), stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -28,9 +28,7 @@ export const TREE_SIZE = 5;
 const ROOT_PARENT = '0000000000000000';
 
 /** The Node binary fixtures run under: the matrix's other major, or this process's own. */
-export function e2eNode(): string {
-  return process.env.JAEGER_TEST_NODE || process.execPath;
-}
+export { testNode as e2eNode } from '../helpers/run-fixture';
 
 /**
  * Asserts the fixture's `node <version>` line names the version the matrix installed (it sets
