@@ -16,6 +16,9 @@
 //     answers 200 with the body RESPONSE_BODY;
 //   - on SIGTERM closes everything and exits 0 (the tracer flushes at exit).
 import assert from 'node:assert/strict';
+import type { FakeAgent } from '../helpers/fake-agent';
+import { getOk } from '../helpers/http-get';
+import type { startFixture } from '../helpers/run-fixture';
 import { tagMap, type DecodedSpan } from '../helpers/thrift-decode';
 import { newestVersionDir } from '../helpers/versions';
 
@@ -133,4 +136,24 @@ export function expectHttpPgRedisTree(spans: readonly DecodedSpan[]): void {
   // Children start within their parent (clocks of one process, no timing threshold involved).
   for (const k of [pg, redis, client]) assert.ok(k.startTime >= root.startTime, `${k.operationName} starts after the root`);
   assert.ok(ds.startTime >= client.startTime, 'the downstream server span starts after the client span');
+}
+
+/**
+ * What every run of an http-pg-redis fixture must show, whichever module system and entry point
+ * started it: one request answered, its trace arriving as expectHttpPgRedisTree says, then a SIGTERM
+ * ending the app with code 0, nothing on stderr (no warning, no deprecation or loader notice on any
+ * Node major) and the fixture on the Node binary asked for.
+ */
+export async function checkHttpPgRedisRun(app: ReturnType<typeof startFixture>, agent: FakeAgent, serviceName: string): Promise<void> {
+  const port = Number((await app.waitForLine(/^listening \d+$/, 20_000)).split(' ')[1]);
+  assert.equal(await getOk(port, REQUEST_PATH), RESPONSE_BODY);
+  await agent.waitFor((a) => httpPgRedisTreeArrived(a.spans), 10_000, 'the request\'s trace');
+  app.child.kill('SIGTERM');
+  const exit = await app.exited;
+  assert.equal(exit.code, 0, exit.stderr);
+  assert.equal(exit.stderr, '');
+  expectFixtureNode(exit.stdout);
+  assert.deepEqual(agent.errors, []);
+  assert.equal(agent.process?.serviceName, serviceName);
+  expectHttpPgRedisTree(agent.spans);
 }
