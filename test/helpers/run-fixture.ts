@@ -107,3 +107,25 @@ export function startFixture(fixture: string, options: FixtureOptions = {}): {
 export function runFixture(fixture: string, options: FixtureOptions = {}): Promise<FixtureResult> {
   return startFixture(fixture, options).exited;
 }
+
+/**
+ * Runs any command (npm, another Node binary, `node --test`) to its end with exactly `env`, killed
+ * after `timeoutMs` so a hung child fails its test instead of hanging CI.
+ */
+export function runCommand(
+  command: string, args: readonly string[], options: { env: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number },
+): Promise<FixtureResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => { stdout += d; });
+    child.stderr!.on('data', (d) => { stderr += d; });
+    const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      resolve({ stdout, stderr, code, signal });
+    });
+  });
+}

@@ -6,11 +6,11 @@
 // preload run on the other one. A binary missing from the cache fails in CI and is skipped elsewhere.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FakeAgent } from '../helpers/fake-agent';
-import { REGISTER, ROOT } from '../helpers/run-fixture';
+import { REGISTER, ROOT, runCommand } from '../helpers/run-fixture';
 import { tagMap } from '../helpers/thrift-decode';
 
 interface Installer {
@@ -37,22 +37,8 @@ function installed(version: string): string | undefined {
   return r.status === 0 && r.stdout.trim() === `v${version}` ? bin : undefined;
 }
 
-interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
-
-function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(killer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number) {
+  return runCommand(file, args, { env, timeoutMs });
 }
 
 // The smoke: a server span and a client span under the preload, nothing else. Node prints any

@@ -5,12 +5,11 @@
 // script placed where corepack and projects keep them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FakeAgent } from '../helpers/fake-agent';
-import { FIXTURES, REGISTER, ROOT } from '../helpers/run-fixture';
+import { FIXTURES, REGISTER, ROOT, runCommand } from '../helpers/run-fixture';
 import { tagMap } from '../helpers/thrift-decode';
 import { packageManagerOf } from '../../src/process-guard';
 import { agentEnv, drainAgent } from './env';
@@ -28,35 +27,20 @@ after(async () => {
 
 const APP = path.join(FIXTURES, 'proc-pm-app.js');
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
 /** Runs a command as a shell would (PATH lookup, shebang), under NODE_OPTIONS=-r register.js. */
-function run(command: string, args: string[], env: Record<string, string>, cwd = tmp): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: tmp,
-        // npm stays offline: no update check, its cache in the temp dir.
-        npm_config_update_notifier: 'false',
-        npm_config_cache: path.join(tmp, 'npm-cache'),
-        NODE_OPTIONS: `-r ${REGISTER}`,
-        JAEGER_LOG_LEVEL: 'debug',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
+function run(command: string, args: string[], env: Record<string, string>, cwd = tmp) {
+  return runCommand(command, args, {
+    cwd,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: tmp,
+      // npm stays offline: no update check, its cache in the temp dir.
+      npm_config_update_notifier: 'false',
+      npm_config_cache: path.join(tmp, 'npm-cache'),
+      NODE_OPTIONS: `-r ${REGISTER}`,
+      JAEGER_LOG_LEVEL: 'debug',
+      ...env,
+    },
   });
 }
 
