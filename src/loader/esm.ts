@@ -162,7 +162,7 @@ export function installEsmHook(
   let hook: { unhook(): void } | undefined;
   try {
     const { Hook } = require('import-in-the-middle') as typeof import('import-in-the-middle');
-    // internals: IITM names a package's inner files 'name/relative/path' as RITM does (the loader
+    // internals: IITM names a package's inner files 'name/relative/path' as the require hook does (the loader
     // only wraps the files loaderIncludes() lists, so this widens nothing).
     hook = new Hook(names, { internals: true }, (namespace, name, basedir) => {
       try {

@@ -1,6 +1,6 @@
 import { sep } from 'node:path';
 import { Hook } from './require-hook';
-import { satisfies as rangeSatisfies } from './version-range';
+import { satisfies } from './version-range';
 import { log, type Logger } from '../log';
 import { unwrapAll, wrapMethod, type WrapRecord } from '../shim/wrap';
 import { bindInstrumentation, guardWrapper, newInstrumentationState, type InstrumentationState } from '../shim/guard';
@@ -41,26 +41,23 @@ interface Patched {
   readonly records: WrapRecord[];
 }
 
-type SatisfiesFn = (version: string, range: string) => boolean;
-let satisfies: SatisfiesFn | undefined;
-
 // Exports object → definitions applied to it, shared by every hook in the process, so a module that
 // reaches onrequire twice (a second hook, a cached module required again) is patched once.
 const patchedBy = new WeakMap<object, Set<InstrumentationDefinition>>();
 
-/** 'node:http' → 'http' (RITM reports core modules without the prefix when a bare name exists). */
+/** 'node:http' → 'http' (the require hook reports core modules without the prefix when a bare name exists). */
 function moduleName(name: string): string {
   return name.startsWith('node:') && isCoreModule(name.slice(5)) ? name.slice(5) : name;
 }
 
-/** The name RITM passes to onrequire for this definition: the module, or module/relative/file.js. */
+/** The name the require hook passes to onrequire for this definition: the module, or module/relative/file.js. */
 export function hookKey(definition: InstrumentationDefinition): string {
   const name = moduleName(definition.name);
   if (definition.file === undefined) return name;
   return `${name}/${definition.file.replace(/\\/g, '/').replace(/^\.\//, '')}`;
 }
 
-/** Module names to hand to RITM for these definitions (packages and core modules, no files). */
+/** Module names to hand to the require hook for these definitions (packages and core modules, no files). */
 export function hookedModuleNames(instrumentations: Instrumentations): string[] {
   const names = new Set<string>();
   for (const definitions of Object.values(instrumentations)) {
@@ -86,8 +83,7 @@ function inRange(version: string | undefined, range: string): boolean {
   if (version === undefined) return false;
   if (range.trim() === '*') return true;
   try {
-    // Loaded on first need only: the full semver package costs ~30 ms of start-up.
-    satisfies ??= rangeSatisfies;
+    // version-range answers the closed ranges definitions use without loading semver (~9 ms).
     return satisfies(version, range);
   } catch {
     return false;
@@ -208,13 +204,13 @@ export function installHooks(instrumentations: Instrumentations, options: HookOp
   }
 
   function onRequire<T>(exports: T, name: string, basedir?: string): T {
-    // RITM joins internal file paths with path.sep; definitions use '/'.
+    // The require hook joins internal file paths with path.sep; definitions use '/'.
     const key = sep === '/' ? name : name.split(sep).join('/');
     // A CommonJS package imported from ESM is evaluated by the ES module loader, not require(), so
-    // RITM does not know it is in progress: a require() back into it from a cycle (opentracing's
+    // the require hook does not know it is in progress: a require() back into it from a cycle (opentracing's
     // mock_tracer requires its index) reaches here with half-filled exports. Leave those alone;
     // the import hook gets the finished module. Checked only for keys we patch: with `internals`
-    // RITM reports every file of a hooked package.
+    // the require hook reports every file of a hooked package.
     if (esmHook !== undefined && byKey.has(key) && stillLoading(exports)) return exports;
     return dispatch(exports, key, basedir) as T;
   }
