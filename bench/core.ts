@@ -1,29 +1,14 @@
 // npm run bench:core — the tracer core alone: start a span, set 3 tags, finish it, encode it and
 // send it over UDP to a local discarding receiver. jaeger-auto and jaeger-client 3.19 do the same
 // work in alternating rounds inside one run; each round runs in a fresh child process.
-import { fork, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { fork } from 'node:child_process';
 import path from 'node:path';
+import { median, startUdpSink } from './common';
 
 const SPANS = Number(process.env.BENCH_SPANS ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 interface RoundResult { tracer: string; spans: number; ms: number; cpuMs: number; heapGrowthMb: number; reported: number }
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-async function startSink(): Promise<{ child: ChildProcess; port: number; ask: (cmd: string) => Promise<any> }> {
-  const child = fork(path.join(__dirname, 'udp-sink.js'), [], { stdio: ['pipe', 'pipe', 'inherit', 'ipc'] });
-  const lines = createInterface({ input: child.stdout! });
-  const waiting: ((v: any) => void)[] = [];
-  lines.on('line', (l) => waiting.shift()?.(JSON.parse(l)));
-  const next = () => new Promise<any>((resolve) => waiting.push(resolve));
-  const { port } = await next();
-  return { child, port, ask: (cmd) => { const p = next(); child.stdin!.write(cmd + '\n'); return p; } };
-}
 
 function runRound(tracer: string, port: number): Promise<RoundResult> {
   return new Promise((resolve, reject) => {
@@ -41,7 +26,7 @@ function runRound(tracer: string, port: number): Promise<RoundResult> {
 }
 
 async function main(): Promise<void> {
-  const sink = await startSink();
+  const sink = await startUdpSink();
   const results: Record<string, RoundResult[]> = { 'jaeger-auto': [], 'jaeger-client': [] };
   const wire: Record<string, { bytes: number; datagrams: number; spans: number }> = {};
   for (let r = 0; r < ROUNDS; r++) {

@@ -12,17 +12,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO } from './configs';
 import { syncHooksUsable } from '../src/loader/esm';
+import { median } from './common';
 
 const MODULES = Number(process.env.BENCH_MODULES ?? 300);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 // Another Node binary to measure (e.g. one test/matrix/install.js cached); default: this one.
 const NODE = process.env.BENCH_NODE || process.execPath;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function newestInstall(pkg: string, id: string = pkg): string {
   const spec = JSON.parse(fs.readFileSync(path.join(REPO, 'test/versions', `${id}.json`), 'utf8')) as { versions: string[] };

@@ -6,10 +6,11 @@
 // steadiest figure on a shared machine; req/s and latency move with everything else running. Spans go to a discarding UDP receiver.
 // Settings: BENCH_FASTIFY_VERSION (default: newest tested), BENCH_SECONDS (5), BENCH_ROUNDS (3),
 // BENCH_CONNECTIONS (10).
-import { spawn, fork, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import fs from 'node:fs';
 import path from 'node:path';
+import { median, startUdpSink, type UdpSink } from './common';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const autocannon = require('autocannon') as (opts: object) => Promise<AutocannonResult>;
@@ -36,21 +37,6 @@ const VARIANTS: Variant[] = [
 ];
 
 interface Run { rps: number; mean: number; p99: number; cpuUs: number; datagrams: number }
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-async function startSink(): Promise<{ child: ChildProcess; port: number; ask: (cmd: string) => Promise<any> }> {
-  const child = fork(path.join(__dirname, 'udp-sink.js'), [], { stdio: ['pipe', 'pipe', 'inherit', 'ipc'] });
-  const lines = createInterface({ input: child.stdout! });
-  const waiting: ((v: any) => void)[] = [];
-  lines.on('line', (l) => waiting.shift()?.(JSON.parse(l)));
-  const next = () => new Promise<any>((resolve) => waiting.push(resolve));
-  const { port } = await next();
-  return { child, port, ask: (cmd) => { const p = next(); child.stdin!.write(cmd + '\n'); return p; } };
-}
 
 interface Server { child: ChildProcess; port: number; cpu: () => Promise<number> }
 
@@ -82,7 +68,7 @@ async function load(port: number, seconds: number): Promise<AutocannonResult> {
   });
 }
 
-async function measure(v: Variant, sink: Awaited<ReturnType<typeof startSink>>): Promise<Run> {
+async function measure(v: Variant, sink: UdpSink): Promise<Run> {
   const server = await startServer(v, sink.port);
   try {
     await load(server.port, 1); // warm-up: JIT, connections, the tracer's lazy start
@@ -100,7 +86,7 @@ async function measure(v: Variant, sink: Awaited<ReturnType<typeof startSink>>):
 }
 
 async function main(): Promise<void> {
-  const sink = await startSink();
+  const sink = await startUdpSink();
   const runs = new Map<string, Run[]>(VARIANTS.map((v) => [v.name, []]));
   for (let r = 0; r < ROUNDS; r++) {
     const order = VARIANTS.map((_, i) => VARIANTS[(i + r) % VARIANTS.length]);

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import path from 'node:path';
+import { median } from './common';
 
 const ROOT = path.resolve(__dirname, '../..');
 const set = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/versions/grpc.json'), 'utf8')) as { versions: string[] };
@@ -27,11 +28,6 @@ const VARIANTS: Variant[] = [
 ];
 
 interface Run { wallUs: number; cpuUs: number }
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 function run(v: Variant, agentPort: number): Promise<Run> {
   const args = [...(v.preload ? ['-r', path.join(ROOT, 'register.js')] : []), path.join(__dirname, 'grpc-calls.js'),

@@ -8,6 +8,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { CONFIGS, ROUTES, REPO, type BenchConfig } from './configs';
+import { median } from './common';
+
+export { median };
 
 export interface BenchOptions {
   configs?: BenchConfig[];
@@ -45,12 +48,6 @@ export interface Row {
 }
 
 export interface BenchReport { rows: Row[]; runs: RunResult[]; settings: Required<Omit<BenchOptions, 'configs' | 'log' | 'app' | 'baseline'>> & { pinned: boolean; configs: string[] } }
-
-export function median(xs: number[]): number {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 const hasTaskset = process.platform === 'linux'
   && spawnSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' }).status === 0;

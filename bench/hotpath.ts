@@ -10,10 +10,11 @@
 // same rounds (before/after comparisons on a shared machine), BENCH_RATE=<req/s> holds the load at
 // a fixed rate instead of flat out, so every variant does the same work per second and CPU µs per
 // request compare without the batching that a saturated server gets.
-import { spawn, spawnSync, fork, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import http from 'node:http';
 import path from 'node:path';
+import { median, startUdpSink } from './common';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const autocannon = require('autocannon') as (opts: object) => Promise<AutocannonResult>;
@@ -52,19 +53,8 @@ if (BEFORE) {
 
 interface Run { rps: number; p99: number; cpuUs: number }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
 function pinned(cpu: string, cmd: string, args: string[]): [string, string[]] {
   return TASKSET ? ['taskset', ['-c', cpu, cmd, ...args]] : [cmd, args];
-}
-
-async function startSink(): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(path.join(__dirname, 'udp-sink.js'), [], { stdio: ['pipe', 'pipe', 'inherit', 'ipc'] });
-  const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
-  return { child, port: JSON.parse(line).port };
 }
 
 function startUpstream(): Promise<{ server: http.Server; port: number }> {
@@ -119,7 +109,7 @@ async function measure(v: Variant, route: string, agentPort: number, upstreamPor
 
 async function main(): Promise<void> {
   if (TASKSET) spawnSync('taskset', ['-p', '-c', '1', String(process.pid)]);
-  const sink = await startSink();
+  const sink = await startUdpSink();
   const upstream = await startUpstream();
   console.log(`bench:hotpath — ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} interleaved rounds, medians${RATE > 0 ? `, fixed ${RATE} req/s` : ''}${TASKSET ? ', server on CPU 0, load on CPU 1' : ''}`);
   console.log('route      variant            req/s   p99 ms  CPU µs/req  req/s ratio  CPU ratio  added CPU µs');

@@ -7,10 +7,8 @@
 // (heapUsed growth over a run with a young generation big enough that no GC happens in it; a run
 // where one did is left out), and encoded bytes per span.
 // Run a single scenario by hand: node dist/bench/micro.js <scenario> <udp-port> <spans>.
-import { fork, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { fork } from 'node:child_process';
 import { PerformanceObserver } from 'node:perf_hooks';
-import path from 'node:path';
 import { JaegerTracer } from '../src/tracer/tracer';
 import { RemoteReporter } from '../src/reporters/remote';
 import { UdpSender } from '../src/senders/udp';
@@ -18,6 +16,7 @@ import { ConstSampler } from '../src/samplers/const';
 import { InMemoryReporter } from '../src/reporters/in-memory';
 import { BatchBuilder, type Protocol } from '../src/thrift/batch-builder';
 import type { FinishedSpan } from '../src/tracer/finished-span';
+import { median, startUdpSink } from './common';
 
 const SCENARIOS = ['sampled', 'unsampled', 'encode-compact', 'encode-binary'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -27,12 +26,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ALLOC_SPANS = 20_000;
 
 interface RoundResult { scenario: Scenario; spans: number; cpuUs: number; allocBytes: number; gcDuringAlloc: boolean; encodedBytes: number }
-
-function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 // ---------------------------------------------------------------- child: one scenario, one process
 
@@ -123,16 +116,6 @@ async function child(scenario: Scenario, port: number, spans: number): Promise<v
 
 // ---------------------------------------------------------------- parent: rounds and the table
 
-async function startSink(): Promise<{ child: ChildProcess; port: number; ask: (cmd: string) => Promise<any> }> {
-  const sink = fork(path.join(__dirname, 'udp-sink.js'), [], { stdio: ['pipe', 'pipe', 'inherit', 'ipc'] });
-  const lines = createInterface({ input: sink.stdout! });
-  const waiting: ((v: any) => void)[] = [];
-  lines.on('line', (l) => waiting.shift()?.(JSON.parse(l)));
-  const next = (): Promise<any> => new Promise((resolve) => waiting.push(resolve));
-  const { port } = await next();
-  return { child: sink, port, ask: (cmd) => { const p = next(); sink.stdin!.write(cmd + '\n'); return p; } };
-}
-
 function runRound(scenario: Scenario, port: number): Promise<RoundResult> {
   return new Promise((resolve, reject) => {
     const c = fork(__filename, [scenario, String(port), String(SPANS)], {
@@ -150,7 +133,7 @@ function runRound(scenario: Scenario, port: number): Promise<RoundResult> {
 }
 
 async function parent(): Promise<void> {
-  const sink = await startSink();
+  const sink = await startUdpSink();
   const results = new Map<Scenario, RoundResult[]>(SCENARIOS.map((s) => [s, []]));
   let sampledWire = { bytes: 0, datagrams: 0, spans: 0 };
   for (let r = 0; r < ROUNDS; r++) {

@@ -8,6 +8,7 @@
 // e.g. a require hook alone).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { median } from './common';
 
 const ROOT = path.resolve(__dirname, '../..');
 const APP = path.join(__dirname, 'startup-app.js');
@@ -28,11 +29,6 @@ if (process.env.BENCH_EXTRA) {
 }
 
 interface Run { wallMs: number; cpuMs: number }
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 function once(v: Variant): Promise<Run> {
   return new Promise((resolve, reject) => {
