@@ -214,3 +214,74 @@ function toPort(value: unknown): number | undefined {
   const n = typeof value === 'number' ? value : typeof value === 'string' && value !== '' ? Number(value) : NaN;
   return Number.isInteger(n) && n > 0 && n < 65536 ? n : undefined;
 }
+
+/** Where one driver differs in query(): its names, where a query object keeps its callback. */
+export interface QueryShape {
+  readonly component: string;
+  readonly fallbackName: string;
+  /** mysql's Query sequence calls `_callback`, mysql2's Query command `onResult`. */
+  readonly callbackKey: '_callback' | 'onResult';
+  /** mysql accepts query(cb) (createQuery takes a function as the callback); mysql2 does not. */
+  readonly functionIsCallback: boolean;
+}
+
+type QueryObject = Emitter & { values?: unknown } & Record<string, unknown>;
+
+/**
+ * The traced query(sql | options | Query, values?, cb?) of either driver: one span per statement,
+ * ended through the callback (an argument, or the Query object's own), or through the Query
+ * object's events when there is none.
+ */
+export function wrapQueryWith(original: Fn, shape: QueryShape): Fn {
+  return function query(this: { config?: MysqlConfig }, sql: unknown) {
+    if (!shouldTrace()) return original.apply(this, arguments as any);
+    const object = isEmitter(sql) ? sql as QueryObject : undefined;
+    let trace: QueryTrace | undefined;
+    try {
+      trace = startQuery(shape.component, shape.fallbackName, sqlOf(sql), object ? object.values : valuesOf(arguments), this?.config);
+    } catch {
+      trace = undefined;
+    }
+    if (trace === undefined) return original.apply(this, arguments as any);
+    let args: ArrayLike<unknown> = arguments;
+    if (object !== undefined) {
+      try {
+        let forget: (() => void) | undefined;
+        const cb = object[shape.callbackKey];
+        if (typeof cb === 'function') object[shape.callbackKey] = endingCallback(trace, cb as Fn);
+        else forget = watchConnection(this, trace);
+        observeEvents(object, trace, forget);
+      } catch {
+        // a query object we cannot observe: the query goes on, its span may stay open (never reported)
+      }
+    } else {
+      args = withEndingCallback(arguments, shape.functionIsCallback && typeof sql === 'function' ? 0 : callbackIndex(arguments), trace);
+    }
+    return callQuery(original, this, args, trace, object === undefined, shape.callbackKey);
+  };
+}
+
+/**
+ * Calls the driver; a synchronous throw ends the span and reaches the app unchanged. With `observe`,
+ * a query object the driver returns is observed (its callback, else its events, end the span).
+ */
+export function callQuery(
+  original: Fn, self: unknown, args: ArrayLike<unknown>, trace: QueryTrace, observe: boolean, callbackKey: QueryShape['callbackKey'],
+): unknown {
+  let result: unknown;
+  try {
+    result = original.apply(self, args as unknown[]);
+  } catch (err) {
+    end(trace, err); // the app gets the very same error
+    throw err;
+  }
+  if (observe && isEmitter(result) && trace.span?.isFinished !== true) {
+    try {
+      const object = result as QueryObject;
+      observeEvents(object, trace, typeof object[callbackKey] === 'function' ? undefined : watchConnection(self, trace));
+    } catch {
+      // the query goes on; its span ends with its callback, if any
+    }
+  }
+  return result;
+}
