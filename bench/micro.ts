@@ -5,8 +5,11 @@
 // Each scenario runs in a fresh process, scenarios interleave within a round, and the table shows
 // medians over the rounds: CPU µs per span (process.cpuUsage), heap bytes allocated per span
 // (heapUsed growth over a run with a young generation big enough that no GC happens in it; a run
-// where one did is left out), and encoded bytes per span.
-// Run a single scenario by hand: node dist/bench/micro.js <scenario> <udp-port> <spans>.
+// where one did is left out), and encoded bytes per span. CPU and allocation are measured in
+// separate processes: a 64 MB young generation holds the allocation run without a scavenge, but
+// it also makes every allocation touch cold memory, which made the CPU figures of a process with
+// it 1.7× (sampled) to 8× (unsampled) what the same loop costs under Node's default heap.
+// Run a single scenario by hand: node dist/bench/micro.js <scenario> <udp-port> <spans> [cpu|alloc].
 import { fork } from 'node:child_process';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { JaegerTracer } from '../src/tracer/tracer';
@@ -25,6 +28,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 // Allocation is measured on fewer spans so that they fit in the young generation without a GC.
 const ALLOC_SPANS = 20_000;
 
+type Measure = 'cpu' | 'alloc';
 interface RoundResult { scenario: Scenario; spans: number; cpuUs: number; allocBytes: number; gcDuringAlloc: boolean; encodedBytes: number }
 
 // ---------------------------------------------------------------- child: one scenario, one process
@@ -78,30 +82,35 @@ function encodeWork(protocol: Protocol): Work {
   };
 }
 
-async function child(scenario: Scenario, port: number, spans: number): Promise<void> {
+async function child(scenario: Scenario, port: number, spans: number, measure: Measure): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
   const work = scenario === 'sampled' || scenario === 'unsampled' ? tracerWork(scenario === 'sampled', port)
     : encodeWork(scenario === 'encode-compact' ? 'compact' : 'binary');
   // Warm up the JIT before measuring.
   work.run(spans / 10);
   await work.settle();
+  gc();
 
-  // Allocation: heapUsed growth with no GC in between.
-  let gcs = 0;
-  const obs = new PerformanceObserver((list) => { gcs += list.getEntries().length; });
-  obs.observe({ entryTypes: ['gc'] });
-  gc();
-  await new Promise((resolve) => setTimeout(resolve, 20)); // the forced GC's entry arrives late
-  gcs = 0;
-  const heap0 = process.memoryUsage().heapUsed;
-  work.run(ALLOC_SPANS);
-  const heap1 = process.memoryUsage().heapUsed;
-  await new Promise((resolve) => setTimeout(resolve, 20)); // let the observer hear of any GC
-  obs.disconnect();
-  const allocBytes = (heap1 - heap0) / ALLOC_SPANS;
-  const gcDuringAlloc = gcs > 0;
-  await work.settle();
-  gc();
+  if (measure === 'alloc') {
+    // Allocation: heapUsed growth with no GC in between.
+    let gcs = 0;
+    const obs = new PerformanceObserver((list) => { gcs += list.getEntries().length; });
+    obs.observe({ entryTypes: ['gc'] });
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the forced GC's entry arrives late
+    gcs = 0;
+    const heap0 = process.memoryUsage().heapUsed;
+    work.run(ALLOC_SPANS);
+    const heap1 = process.memoryUsage().heapUsed;
+    await new Promise((resolve) => setTimeout(resolve, 20)); // let the observer hear of any GC
+    obs.disconnect();
+    await work.settle();
+    const result: RoundResult = {
+      scenario, spans: ALLOC_SPANS, cpuUs: NaN, allocBytes: (heap1 - heap0) / ALLOC_SPANS, gcDuringAlloc: gcs > 0,
+      encodedBytes: work.encodedBytes(),
+    };
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
 
   // CPU: the whole run including the final flush of what it produced.
   const cpu0 = process.cpuUsage();
@@ -109,27 +118,34 @@ async function child(scenario: Scenario, port: number, spans: number): Promise<v
   await work.settle();
   const cpu = process.cpuUsage(cpu0);
   const result: RoundResult = {
-    scenario, spans, cpuUs: cpu.user + cpu.system, allocBytes, gcDuringAlloc, encodedBytes: work.encodedBytes(),
+    scenario, spans, cpuUs: cpu.user + cpu.system, allocBytes: NaN, gcDuringAlloc: false, encodedBytes: work.encodedBytes(),
   };
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
 // ---------------------------------------------------------------- parent: rounds and the table
 
-function runRound(scenario: Scenario, port: number): Promise<RoundResult> {
+function runChild(scenario: Scenario, port: number, measure: Measure): Promise<RoundResult> {
   return new Promise((resolve, reject) => {
-    const c = fork(__filename, [scenario, String(port), String(SPANS)], {
-      // A 64 MB young generation holds the allocation run without a scavenge.
-      execArgv: ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64'],
+    const c = fork(__filename, [scenario, String(port), String(SPANS), measure], {
+      // Only the allocation run gets the 64 MB young generation (see the top of this file).
+      execArgv: measure === 'alloc' ? ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64'] : ['--expose-gc'],
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
     let out = '';
     c.stdout!.on('data', (d) => { out += d; });
     c.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`${scenario} round exited with ${code}`));
+      if (code !== 0) reject(new Error(`${scenario} ${measure} run exited with ${code}`));
       else resolve(JSON.parse(out.trim().split('\n').pop()!));
     });
   });
+}
+
+/** One scenario's round: the CPU run, then the allocation run, merged. */
+async function runRound(scenario: Scenario, port: number): Promise<RoundResult> {
+  const cpu = await runChild(scenario, port, 'cpu');
+  const alloc = await runChild(scenario, port, 'alloc');
+  return { ...cpu, allocBytes: alloc.allocBytes, gcDuringAlloc: alloc.gcDuringAlloc };
 }
 
 async function parent(): Promise<void> {
@@ -154,7 +170,8 @@ async function parent(): Promise<void> {
         }
         sampledWire = {
           bytes: sampledWire.bytes + stats.bytes, datagrams: sampledWire.datagrams + stats.datagrams,
-          spans: sampledWire.spans + SPANS * 1.1 + ALLOC_SPANS,
+          // Both runs' spans: each warms up on SPANS / 10, then SPANS (cpu) or ALLOC_SPANS (alloc).
+          spans: sampledWire.spans + SPANS * 1.2 + ALLOC_SPANS,
         };
       }
     }
@@ -178,9 +195,9 @@ async function parent(): Promise<void> {
   console.log('encode bytes/span: the span struct alone. Budget (issue 7): sampled ≤ 2 µs CPU per span.');
 }
 
-const [arg0, arg1, arg2] = process.argv.slice(2);
+const [arg0, arg1, arg2, arg3] = process.argv.slice(2);
 if ((SCENARIOS as readonly string[]).includes(arg0)) {
-  child(arg0 as Scenario, Number(arg1), Number(arg2)).then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
+  child(arg0 as Scenario, Number(arg1), Number(arg2), arg3 === 'alloc' ? 'alloc' : 'cpu').then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
 } else {
   parent().catch((err) => { console.error(err); process.exit(1); });
 }
