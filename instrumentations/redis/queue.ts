@@ -139,7 +139,7 @@ function addToTransaction(txn: Transaction, name: string, args: unknown[]): void
   if (name === 'SELECT') txn.db = selectedDb(args);
   // Thousands of queued commands must not build a string only to cut it.
   if (txn.statement.length > dbSettings().maxStatementLength) return;
-  const line = redisStatement(name, args.slice(1));
+  const line = redisStatement(name, args, 1);
   txn.statement = txn.statement === '' ? line : `${txn.statement}\n${line}`;
 }
 
@@ -195,7 +195,7 @@ export function wrapAddCommand(original: AddCommand): AddCommand {
         throw err;
       }
     }
-    span.setTag(DB_STATEMENT, redisStatement(name, args.slice(1)));
+    span.setTag(DB_STATEMENT, redisStatement(name, args, 1));
     return settle(call(original, this, arguments, span, connection), () => {
       finish(span, connection);
       if (name === 'SELECT' && connection !== undefined) connection.db = selectedDb(args) ?? connection.db;

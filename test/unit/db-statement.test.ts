@@ -72,3 +72,39 @@ test('redis statements keep command and keys, redact values, and never keep cred
   assert.equal(redisStatement('GET', [Buffer.from('bufkey')]), 'GET bufkey');
   assert.equal(redisStatement('SET', [{ odd: true }, 'v']), 'SET ? ?');
 });
+
+test('names and statements come out the same from the query-text cache, whatever the fallback or settings', () => {
+  // Computed once per text: a second call must not return the first caller's fallback...
+  assert.equal(sqlOperationName('42', 'pg.query'), 'pg.query');
+  assert.equal(sqlOperationName('42', 'mysql.query'), 'mysql.query');
+  assert.equal(sqlOperationName('SELECT * FROM cached_t', 'a'), 'SELECT cached_t');
+  assert.equal(sqlOperationName('SELECT * FROM cached_t', 'b'), 'SELECT cached_t');
+  // ...nor a statement sanitized under other settings or for the other dialect.
+  try {
+    const sql = 'SELECT "x" FROM t WHERE a = \'y\'';
+    setDbSettings({ sanitize: true });
+    assert.equal(sqlStatement(sql, 'postgres'), 'SELECT "x" FROM t WHERE a = ?');
+    assert.equal(sqlStatement(sql, 'mysql'), 'SELECT ? FROM t WHERE a = ?');
+    assert.equal(sqlStatement(sql, 'postgres'), 'SELECT "x" FROM t WHERE a = ?');
+    setDbSettings({ sanitize: false });
+    assert.equal(sqlStatement(sql, 'postgres'), sql);
+  } finally {
+    setDbSettings(undefined);
+  }
+  // Many distinct texts (an app that inlines values) keep coming out right past the cache's bound.
+  for (let i = 0; i < 2000; i++) {
+    assert.equal(sqlStatement(`SELECT * FROM t WHERE id = ${i}`, 'postgres'), 'SELECT * FROM t WHERE id = ?');
+    assert.equal(sqlOperationName(`UPDATE t${i} SET a = 1`, 'q'), `UPDATE t${i}`);
+  }
+});
+
+test('redis statements read the arguments from an offset (args[0] holding the command name)', () => {
+  assert.equal(redisStatement('SET', ['SET', 'user:1', 'v'], 1), 'SET user:1 ?');
+  assert.equal(redisStatement('GET', ['GET'], 1), 'GET');
+  assert.equal(redisStatement('AUTH', ['AUTH', 'pw'], 1), 'AUTH ?');
+  assert.equal(redisStatement('AUTH', ['AUTH'], 1), 'AUTH');
+  assert.equal(redisStatement('EVAL', ['EVAL', 'return 1', '2', 'k1', 'k2', 'secret'], 1), 'EVAL ? 2 k1 k2 ?');
+  // The same name in another case is the same command.
+  assert.equal(redisStatement('mset', ['a', '1']), 'MSET a ?');
+  assert.equal(redisStatement('MSET', ['a', '1']), 'MSET a ?');
+});
