@@ -36,7 +36,7 @@ export interface EmitBinding {
 }
 
 /** Returns the object it is given: lets a subclass constructor add private fields to any object. */
-class Stamp {
+export class Stamp {
   constructor(target: object) {
     return target;
   }

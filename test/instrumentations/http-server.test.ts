@@ -58,6 +58,34 @@ async function waitServerSpan(spanId: () => string | undefined): Promise<Finishe
 
 const idOf = (span: unknown) => (span as FinishedSpan).spanContext.spanId;
 
+test('peer tags name each connection: the same on a kept-alive one, its own port on another', async () => {
+  const ids: string[] = [];
+  routes.set('/peer', (req, res) => { ids.push(idOf(serverSpanOf(req))); res.end('ok'); });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const ports: number[] = [];
+  const get = (a: http.Agent | false) => runUntraced(() => new Promise<void>((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: server.port, path: '/peer', agent: a }, (res) => {
+      ports.push(res.socket.localPort!);
+      readBody(res).then(() => resolve(), reject);
+    }).on('error', reject);
+  }));
+  try {
+    await get(agent);
+    await get(agent);
+    await get(false);
+  } finally {
+    agent.destroy();
+  }
+  assert.equal(ports[0], ports[1], 'the first two went over one connection');
+  assert.notEqual(ports[0], ports[2]);
+  await reporter.waitFor(() => ids.length === 3 && ids.every((id) => serverSpan(id) !== undefined), 'three server spans');
+  const peers = ids.map((id) => tagsOf(serverSpan(id)!));
+  for (let i = 0; i < 3; i++) {
+    assert.equal(peers[i]['peer.ipv4'], '127.0.0.1');
+    assert.equal(peers[i]['peer.port'], ports[i], `request ${i}: the client's own port`);
+  }
+});
+
 test('a request becomes one server span with method, path, status and peer tags', async () => {
   let id: string | undefined;
   routes.set('/tags', (req, res) => { id = idOf(serverSpanOf(req)); res.statusCode = 201; res.end('ok'); });
