@@ -45,8 +45,8 @@ export class CarrierReader {
   readonly #carrier: Carrier;
   readonly #prefix: string;
   // Built on the first miss: lowercased name → original key, only for keys that are not lowercase.
-  #folded: Map<string, string> | undefined;
-  #prefixed: string[] | undefined;
+  #folded: ReadonlyMap<string, string> | undefined;
+  #prefixed: readonly string[] | undefined;
 
   /** `prefix` (lowercase) selects keys for prefixed(), e.g. 'uberctx-'; '' for none. */
   constructor(carrier: Carrier, prefix = '') {
@@ -94,7 +94,7 @@ export class CarrierReader {
   /** Original keys whose lowercase form starts with the prefix given at construction. */
   prefixed(): readonly string[] {
     if (this.#prefixed === undefined) this.#scan();
-    return this.#prefixed as string[];
+    return this.#prefixed as readonly string[];
   }
 
   /** The value under an exact key, as get() normalises it. */
@@ -106,27 +106,35 @@ export class CarrierReader {
     const v = this.#carrier[name];
     if (v !== undefined) return v;
     if (this.#folded === undefined) this.#scan();
-    const key = (this.#folded as Map<string, string>).get(name);
+    const key = (this.#folded as ReadonlyMap<string, string>).get(name);
     return key === undefined ? undefined : this.#carrier[key];
   }
 
-  // One pass over the keys serves both the case-insensitive fallback and the prefix scan.
+  // One pass over the keys serves both the case-insensitive fallback and the prefix scan. Node's
+  // incoming headers are all lowercase and rarely carry baggage: then nothing is allocated but the
+  // key list.
   #scan(): void {
-    const folded = new Map<string, string>();
-    const prefixed: string[] = [];
+    let folded: Map<string, string> | undefined;
+    let prefixed: string[] | undefined;
     const prefix = this.#prefix;
     const keys = Object.keys(this.#carrier);
     const n = Math.min(keys.length, MAX_SCANNED_KEYS);
     for (let i = 0; i < n; i++) {
       const key = keys[i];
       const lower = key.toLowerCase();
-      if (lower !== key && !folded.has(lower)) folded.set(lower, key);
-      if (prefix !== '' && lower.startsWith(prefix)) prefixed.push(key);
+      if (lower !== key) {
+        folded ??= new Map();
+        if (!folded.has(lower)) folded.set(lower, key);
+      }
+      if (prefix !== '' && lower.startsWith(prefix)) (prefixed ??= []).push(key);
     }
-    this.#folded = folded;
-    this.#prefixed = prefixed;
+    this.#folded = folded ?? NO_FOLDED;
+    this.#prefixed = prefixed ?? NO_PREFIXED;
   }
 }
+
+const NO_FOLDED: ReadonlyMap<string, string> = new Map();
+const NO_PREFIXED: readonly string[] = Object.freeze([]);
 
 function single(v: unknown): string | undefined {
   if (Array.isArray(v)) v = v[0];
