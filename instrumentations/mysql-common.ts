@@ -4,7 +4,8 @@
 // from the socket's context, which on a pooled connection belongs to whoever opened it.
 import { activeScope, bind, type Scope } from '../src/context/scope-manager';
 import { dbSettings, finishDbSpan, sqlOperationName, sqlStatement, truncate } from '../src/shim/db';
-import { shouldTrace, startSpan, underUnsampledSpan } from '../src/shim/span-helpers';
+import { addSharedTags, sharedTags, shouldTrace, startSpan, underUnsampledSpan } from '../src/shim/span-helpers';
+import type { Tag } from '../src/tracer/finished-span';
 import { isTracing } from '../src/tracer/global';
 import type { JaegerSpan } from '../src/tracer/span';
 import {
@@ -65,21 +66,44 @@ export function startQuery(
 }
 
 function tagQuery(span: JaegerSpan, component: string, sql: unknown, values: unknown, config: MysqlConfig | undefined): void {
-  span.setTag(SPAN_KIND, SPAN_KIND_RPC_CLIENT);
-  span.setTag(COMPONENT, component);
-  span.setTag(DB_TYPE, DB_TYPE_SQL);
-  if (typeof config?.database === 'string' && config.database !== '') span.setTag(DB_INSTANCE, config.database);
-  if (typeof config?.user === 'string' && config.user !== '') span.setTag(DB_USER, config.user);
+  addSharedTags(span, connectionTags(component, config));
   const statement = sqlStatement(sql, 'mysql');
   if (statement !== undefined) span.setTag(DB_STATEMENT, statement);
-  if (typeof config?.socketPath === 'string' && config.socketPath !== '') {
-    span.setTag(PEER_ADDRESS, config.socketPath);
-  } else {
-    span.setTag(PEER_HOSTNAME, typeof config?.host === 'string' && config.host !== '' ? config.host : DEFAULT_HOST);
-    span.setTag(PEER_PORT, toPort(config?.port) ?? DEFAULT_PORT);
-  }
-  span.setTag(PEER_SERVICE, PEER_SERVICE_MYSQL);
   if (values !== undefined && values !== null && dbSettings().captureParams) span.setTag(DB_PARAMS, paramsText(values));
+}
+
+// A connection's tags, made on its first traced query and shared by all its spans. Keyed by the
+// connection's config object (one per connection or pool), checked against the fields they came
+// from in case an app changes one.
+interface CachedTags {
+  readonly component: string;
+  readonly database: unknown; readonly user: unknown; readonly socketPath: unknown; readonly host: unknown; readonly port: unknown;
+  readonly tags: readonly Tag[];
+}
+const configTags = new WeakMap<object, CachedTags>();
+const NO_CONFIG = {};
+
+function connectionTags(component: string, config: MysqlConfig | undefined): readonly Tag[] {
+  const key = typeof config === 'object' && config !== null ? config : NO_CONFIG;
+  const { database, user, socketPath, host, port } = key as MysqlConfig;
+  const cached = configTags.get(key);
+  if (cached !== undefined && cached.component === component && cached.database === database && cached.user === user
+    && cached.socketPath === socketPath && cached.host === host && cached.port === port) {
+    return cached.tags;
+  }
+  const tags: Record<string, unknown> = { [SPAN_KIND]: SPAN_KIND_RPC_CLIENT, [COMPONENT]: component, [DB_TYPE]: DB_TYPE_SQL };
+  if (typeof database === 'string' && database !== '') tags[DB_INSTANCE] = database;
+  if (typeof user === 'string' && user !== '') tags[DB_USER] = user;
+  if (typeof socketPath === 'string' && socketPath !== '') {
+    tags[PEER_ADDRESS] = socketPath;
+  } else {
+    tags[PEER_HOSTNAME] = typeof host === 'string' && host !== '' ? host : DEFAULT_HOST;
+    tags[PEER_PORT] = toPort(port) ?? DEFAULT_PORT;
+  }
+  tags[PEER_SERVICE] = PEER_SERVICE_MYSQL;
+  const list = sharedTags(tags);
+  configTags.set(key, { component, database, user, socketPath, host, port, tags: list });
+  return list;
 }
 
 /**

@@ -3,7 +3,7 @@
 // (http.get and raw-array headers send them at once), ended once by the response's end or the
 // request's failure. Listeners run in the caller's context, not the client span's.
 import type { JaegerSpan } from '../../src/tracer/span';
-import { setError, shouldTrace, startSpan } from '../../src/shim/span-helpers';
+import { addSharedTags, setError, sharedTags, shouldTrace, startSpan } from '../../src/shim/span-helpers';
 import { activeScope, type Scope } from '../../src/context/scope-manager';
 import { getTracer } from '../../src/tracer/global';
 import {
@@ -215,8 +215,7 @@ function tagRequest(span: JaegerSpan, req: Req, call: ClientCall): void {
     ?? (agent ? toPort(agent.defaultPort) : undefined)
     ?? (protocol === 'https:' ? 443 : 80);
   const rawPath = typeof req.path === 'string' ? req.path : '/';
-  span.setTag(SPAN_KIND, SPAN_KIND_RPC_CLIENT);
-  span.setTag(COMPONENT, COMPONENT_HTTP);
+  addSharedTags(span, CLIENT_TAGS);
   span.setTag(HTTP_METHOD, typeof req.method === 'string' ? req.method : methodOf(call.options?.method));
   span.setTag(HTTP_URL, urlOf(protocol, host, port, rawPath));
   span.setTag(PEER_HOSTNAME, host);
@@ -249,3 +248,6 @@ function injectLate(req: Req, carrier: Carrier): void {
     // ERR_HTTP_HEADERS_SENT or a hostile request object: no propagation, the request goes on.
   }
 }
+
+/** What every client span says first. */
+const CLIENT_TAGS = sharedTags({ [SPAN_KIND]: SPAN_KIND_RPC_CLIENT, [COMPONENT]: COMPONENT_HTTP });

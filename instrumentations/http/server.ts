@@ -4,7 +4,7 @@
 import type * as opentracing from 'opentracing';
 import type { PatchContext } from '../../src/loader/definition';
 import type { JaegerSpan } from '../../src/tracer/span';
-import { shouldTrace, startSpanWith } from '../../src/shim/span-helpers';
+import { addSharedTags, sharedTags, shouldTrace, startSpanWith } from '../../src/shim/span-helpers';
 import { getTracer } from '../../src/tracer/global';
 import { applyInScope, type Scope } from '../../src/context/scope-manager';
 import {
@@ -110,8 +110,7 @@ function enterRequest(req: Req, res: Res): Scope | undefined {
   const span = startSpanWith(tracer, operationMethod(method), { childOf: parent ?? undefined, ignoreActiveSpan: true });
   if (span === undefined) return undefined;
   if (span.spanContext.isSampled) {
-    span.addStartTag(SPAN_KIND, SPAN_KIND_RPC_SERVER, KIND_TAG);
-    span.addStartTag(COMPONENT, COMPONENT_HTTP, COMPONENT_TAG);
+    addSharedTags(span, SERVER_TAGS);
     span.setTag(HTTP_METHOD, method);
     span.setTag(HTTP_URL, url.charCodeAt(0) === 47 /* '/' */ ? path : absoluteUrl(url, path));
     tagPeer(span, req.socket);
@@ -166,10 +165,8 @@ function absoluteUrl(url: string, path: string): string {
   }
 }
 
-// Tags every server span carries, shared by all of them (tags are never changed once made).
-const KIND_TAG: Tag = Object.freeze({ key: SPAN_KIND, value: SPAN_KIND_RPC_SERVER });
-const COMPONENT_TAG: Tag = Object.freeze({ key: COMPONENT, value: COMPONENT_HTTP });
-const NO_PEER_TAGS: readonly Tag[] = Object.freeze([]);
+/** What every server span says first. */
+const SERVER_TAGS = sharedTags({ [SPAN_KIND]: SPAN_KIND_RPC_SERVER, [COMPONENT]: COMPONENT_HTTP });
 
 /**
  * The peer tags of a connection, worked out on its first traced request and kept on the socket (a
@@ -199,19 +196,18 @@ class PeerSlot extends Stamp {
 }
 
 function peerTags(socket: NonNullable<Req['socket']>): readonly Tag[] {
-  const tags: Tag[] = [];
+  const tags: Record<string, string | number> = {};
   let address = socket.remoteAddress;
   if (typeof address === 'string' && address !== '') {
     if (address.startsWith('::ffff:') && address.includes('.')) address = address.slice(7); // IPv4-mapped
-    tags.push(Object.freeze({ key: address.includes(':') ? PEER_HOST_IPV6 : PEER_HOST_IPV4, value: address }));
+    tags[address.includes(':') ? PEER_HOST_IPV6 : PEER_HOST_IPV4] = address;
   }
   const port = toPort(socket.remotePort);
-  if (port !== undefined) tags.push(Object.freeze({ key: PEER_PORT, value: port }));
-  return tags.length === 0 ? NO_PEER_TAGS : tags;
+  if (port !== undefined) tags[PEER_PORT] = port;
+  return sharedTags(tags);
 }
 
 function tagPeer(span: JaegerSpan, socket: Req['socket']): void {
   if (socket == null || typeof socket !== 'object') return;
-  const tags = PeerSlot.of(socket);
-  for (let i = 0; i < tags.length; i++) span.addStartTag(tags[i].key, tags[i].value, tags[i]);
+  addSharedTags(span, PeerSlot.of(socket));
 }

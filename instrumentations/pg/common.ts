@@ -4,6 +4,8 @@
 import type { JaegerSpan } from '../../src/tracer/span';
 import { bind, type Scope } from '../../src/context/scope-manager';
 import { dbSettings, finishDbSpan, truncate } from '../../src/shim/db';
+import { addSharedTags, sharedTags } from '../../src/shim/span-helpers';
+import type { Tag } from '../../src/tracer/finished-span';
 import {
   COMPONENT, DB_INSTANCE, DB_TYPE, DB_USER, PEER_ADDRESS, PEER_HOSTNAME, PEER_PORT, PEER_SERVICE, SPAN_KIND,
   SPAN_KIND_RPC_CLIENT,
@@ -32,18 +34,32 @@ export interface PgClient {
 
 /** Connection tags: kind, component, db.type/instance/user, the peer and its service. */
 export function tagConnection(span: JaegerSpan, client: PgClient): void {
-  span.setTag(SPAN_KIND, SPAN_KIND_RPC_CLIENT);
-  span.setTag(COMPONENT, COMPONENT_PG);
-  span.setTag(DB_TYPE, DB_TYPE_SQL);
-  if (typeof client.database === 'string') span.setTag(DB_INSTANCE, client.database);
-  if (typeof client.user === 'string') span.setTag(DB_USER, client.user);
-  const host = client.host;
-  const port = typeof client.port === 'number' ? client.port : Number(client.port);
+  addSharedTags(span, connectionTags(client));
+}
+
+// A client's connection tags, made on its first traced query and shared by all its spans (pooled
+// clients run thousands). Checked against the fields they came from, in case an app changes one.
+interface CachedTags { readonly host: unknown; readonly port: unknown; readonly database: unknown; readonly user: unknown; readonly tags: readonly Tag[] }
+const clientTags = new WeakMap<object, CachedTags>();
+
+function connectionTags(client: PgClient): readonly Tag[] {
+  const { host, port, database, user } = client;
+  const cached = clientTags.get(client);
+  if (cached !== undefined && cached.host === host && cached.port === port && cached.database === database && cached.user === user) {
+    return cached.tags;
+  }
+  const tags: Record<string, unknown> = { [SPAN_KIND]: SPAN_KIND_RPC_CLIENT, [COMPONENT]: COMPONENT_PG, [DB_TYPE]: DB_TYPE_SQL };
+  if (typeof database === 'string') tags[DB_INSTANCE] = database;
+  if (typeof user === 'string') tags[DB_USER] = user;
+  const portNumber = typeof port === 'number' ? port : Number(port);
   // pg connects to a unix socket when the host is a directory (lib/client.js _connect).
-  if (typeof host === 'string' && host.startsWith('/')) span.setTag(PEER_ADDRESS, `${host}/.s.PGSQL.${client.port}`);
-  else if (typeof host === 'string' && host !== '') span.setTag(PEER_HOSTNAME, host);
-  if (Number.isInteger(port) && port > 0) span.setTag(PEER_PORT, port);
-  span.setTag(PEER_SERVICE, PEER_SERVICE_POSTGRESQL);
+  if (typeof host === 'string' && host.startsWith('/')) tags[PEER_ADDRESS] = `${host}/.s.PGSQL.${port}`;
+  else if (typeof host === 'string' && host !== '') tags[PEER_HOSTNAME] = host;
+  if (Number.isInteger(portNumber) && portNumber > 0) tags[PEER_PORT] = portNumber;
+  tags[PEER_SERVICE] = PEER_SERVICE_POSTGRESQL;
+  const list = sharedTags(tags);
+  clientTags.set(client, { host, port, database, user, tags: list });
+  return list;
 }
 
 /**

@@ -1,5 +1,7 @@
 import { activeScope, runInScope, type Scope } from '../../src/context/scope-manager';
 import { isTracing } from '../../src/tracer/global';
+import { sharedTags } from '../../src/shim/span-helpers';
+import type { Tag } from '../../src/tracer/finished-span';
 import { PEER_ADDRESS, PEER_HOSTNAME, PEER_PORT, PEER_SERVICE } from '../../src/tracer/tags';
 
 // Which connection a RedisCommandsQueue serves. The queue knows nothing about its client, so the
@@ -12,6 +14,8 @@ import { PEER_ADDRESS, PEER_HOSTNAME, PEER_PORT, PEER_SERVICE } from '../../src/
 export interface Connection {
   /** peer.* tags, computed once from the socket options. */
   readonly peer: Readonly<Record<string, string | number>>;
+  /** The same as tags shared by the connection's spans. */
+  readonly peerTags: readonly Tag[];
   /** The selected database, as last confirmed by the server. */
   db: number;
   /** The user of the last AUTH / HELLO AUTH sent (never the password). */
@@ -81,7 +85,7 @@ function newConnection(options: unknown): Connection {
     const port = Number(o.port ?? 6379);
     peer[PEER_PORT] = Number.isInteger(port) ? port : 6379;
   }
-  return { peer: Object.freeze(peer), db: 0, user: undefined, scope: undefined, connecting: false };
+  return { peer: Object.freeze(peer), peerTags: sharedTags(peer), db: 0, user: undefined, scope: undefined, connecting: false };
 }
 
 /** The connection a queue serves, when it was built by a RedisClient. */

@@ -1,6 +1,6 @@
 import { activeScope } from '../../src/context/scope-manager';
 import { dbSettings, redisStatement, setDbError, truncate } from '../../src/shim/db';
-import { shouldTrace, startSpanWith, underUnsampledSpan } from '../../src/shim/span-helpers';
+import { addSharedTags, sharedTags, shouldTrace, startSpanWith, underUnsampledSpan } from '../../src/shim/span-helpers';
 import { getTracer } from '../../src/tracer/global';
 import type { JaegerSpan } from '../../src/tracer/span';
 import {
@@ -57,10 +57,17 @@ function startCommandSpan(name: string, connection: Connection | undefined): Jae
   if (connection !== undefined && !connection.connecting && activeScope() === connection.scope) return undefined;
   const tracer = getTracer();
   if (tracer === undefined) return undefined;
-  return startSpanWith(tracer, `redis ${name}`, {
-    tags: { [SPAN_KIND]: SPAN_KIND_RPC_CLIENT, [COMPONENT]: 'redis', [DB_TYPE]: 'redis', ...connection?.peer },
-  });
+  const span = startSpanWith(tracer, `redis ${name}`, NO_OPTIONS);
+  if (span !== undefined) {
+    addSharedTags(span, COMMAND_TAGS);
+    if (connection !== undefined) addSharedTags(span, connection.peerTags);
+  }
+  return span;
 }
+
+const NO_OPTIONS = Object.freeze({});
+/** What every command span says first (then its connection's peer tags). */
+const COMMAND_TAGS = sharedTags({ [SPAN_KIND]: SPAN_KIND_RPC_CLIENT, [COMPONENT]: 'redis', [DB_TYPE]: 'redis' });
 
 /**
  * error=true and an error log (event, error.kind, message), as setError writes it but without the

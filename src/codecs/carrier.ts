@@ -85,7 +85,9 @@ export class CarrierReader {
   /** True when the header is there but was read as absent for being over MAX_HEADER_LENGTH. */
   oversized(name: string): boolean {
     const v = this.#raw(name);
-    const items: unknown[] = Array.isArray(v) ? v : [v];
+    if (typeof v === 'string') return v.length > MAX_HEADER_LENGTH;
+    if (!Array.isArray(v)) return false;
+    const items: unknown[] = v;
     let length = 0;
     for (const item of items) if (typeof item === 'string') length += item.length;
     return length > MAX_HEADER_LENGTH;

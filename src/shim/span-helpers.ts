@@ -2,6 +2,7 @@ import type * as opentracing from 'opentracing';
 import { getTracer, isTracing } from '../tracer/global';
 import { activeScope, type Scope } from '../context/scope-manager';
 import type { FinishGuard, JaegerSpan } from '../tracer/span';
+import type { Tag } from '../tracer/finished-span';
 import { ERROR } from '../tracer/tags';
 import type { JaegerTracer, JaegerSpanOptions } from '../tracer/tracer';
 import { currentInstrumentation, maybeInjectFault, reportFault, type InstrumentationState } from './guard';
@@ -110,5 +111,24 @@ function safeString(value: unknown): string {
     return String(value);
   } catch {
     return '[unprintable]';
+  }
+}
+
+/**
+ * Tags many spans carry alike (an instrumentation's constants, or what a long-lived connection
+ * says), made once: addSharedTags then adds them to a span without allocating a tag per span.
+ */
+export function sharedTags(tags: Readonly<Record<string, unknown>>): readonly Tag[] {
+  const list: Tag[] = [];
+  for (const key in tags) list.push(Object.freeze({ key, value: tags[key] }));
+  return Object.freeze(list);
+}
+
+/** Adds `tags` (from sharedTags) to a sampled span; an unsampled one keeps nothing anyway. */
+export function addSharedTags(span: JaegerSpan, tags: readonly Tag[]): void {
+  if (!span.spanContext.isSampled) return;
+  for (let i = 0; i < tags.length; i++) {
+    const tag = tags[i];
+    span.addStartTag(tag.key, tag.value, tag);
   }
 }
