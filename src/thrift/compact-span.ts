@@ -3,6 +3,7 @@ import type { CompactWriter } from './compact-writer';
 import { writeLog, writeSpanRef, writeTag } from './encode';
 import { hexToI64 } from './int64';
 import { TagType, TType } from './types';
+import { SharedTag } from '../tracer/shared-tag';
 
 // The Span struct in compact protocol, specialised: writeSpan() through the generic ProtocolWriter
 // spends most of its time on per-field bookkeeping (field-id stack, type table, bool deferral)
@@ -79,8 +80,31 @@ export function writeSpanCompact(w: CompactWriter, span: FinishedSpan): void {
   byte(w, 0); // stop
 }
 
-// A Tag struct: 1 key, 2 vType, then the one value field (3 vStr, 4 vDouble, 5 vBool, 6 vLong).
+// A shared tag's bytes are the same wherever it goes (a struct starts a fresh field context): the
+// first encoding is kept on the tag and copied from then on.
 function writeTagCompact(w: CompactWriter, tag: Tag): void {
+  if (!(tag instanceof SharedTag)) {
+    writeTagStruct(w, tag);
+    return;
+  }
+  const encoded = tag.encoded;
+  const bytes = encoded.compact;
+  if (bytes !== undefined) {
+    const n = bytes.length;
+    w.ensure(n);
+    const buf = w.buf;
+    const at = w.pos;
+    for (let i = 0; i < n; i++) buf[at + i] = bytes[i];
+    w.pos = at + n;
+    return;
+  }
+  const start = w.pos;
+  writeTagStruct(w, tag);
+  encoded.compact = new Uint8Array(w.buf.subarray(start, w.pos)); // a copy: the batch buffer is reused
+}
+
+// A Tag struct: 1 key, 2 vType, then the one value field (3 vStr, 4 vDouble, 5 vBool, 6 vLong).
+function writeTagStruct(w: CompactWriter, tag: Tag): void {
   const key = tag.key;
   const value = tag.value;
   let vType: number;

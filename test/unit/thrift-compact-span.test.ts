@@ -8,6 +8,8 @@ import { ConstSampler } from '../../src/samplers/const';
 import { InMemoryReporter } from '../../src/reporters/in-memory';
 import type { FinishedSpan } from '../../src/tracer/finished-span';
 import { ALL_TAGS, ctx, makeSpan, spanShapes, thriftBytes } from './thrift-shapes';
+import { sharedTags } from '../../src/shim/span-helpers';
+import { SharedTag } from '../../src/tracer/shared-tag';
 
 // The specialised compact Span writer must give exactly the bytes of the generic writeSpan (which
 // thrift-encode.test.ts checks against the thrift package) for every shape, and the thrift
@@ -64,4 +66,28 @@ test('writeSpanCompact matches the thrift package byte for byte', () => {
   for (const [i, span] of shapes().entries()) {
     assert.deepEqual(special(span), thriftBytes('compact', (w) => writeSpan(w, span)), `shape ${i}`);
   }
+});
+
+test('shared tags: the bytes copied from the first encoding equal a fresh encoding, in every position', () => {
+  const shared = sharedTags({
+    'span.kind': 'client', component: 'pg', 'db.instance': 'tëst-ü', 'peer.port': 5432, ratio: 0.5,
+    big: 2 ** 60, negative: -7, yes: true, no: false, empty: '', long: 'x'.repeat(300),
+  });
+  assert.ok(shared.every((t) => t instanceof SharedTag));
+  // The same tag objects in spans of different shapes, mixed with plain tags, twice over: the
+  // second time every shared tag comes from its cache.
+  const spans = [
+    makeSpan({ tags: [...shared] }),
+    makeSpan({ tags: [{ key: 'first', value: 'plain' }, ...shared.slice(3), { key: 'n', value: 1 }, ...shared.slice(0, 3)] }),
+    makeSpan({ tags: shared.slice(5, 8), logs: [{ timestamp: 9, fields: [...shared.slice(0, 2)] }] }),
+  ];
+  for (let round = 0; round < 2; round++) {
+    for (const [i, span] of spans.entries()) {
+      const expected = thriftBytes('compact', (w) => writeSpan(w, span));
+      assert.deepEqual(special(span), expected, `round ${round}, span ${i}`);
+      assert.deepEqual(special(span, 3), expected, `round ${round}, span ${i} at an offset`);
+    }
+  }
+  assert.ok(shared.every((t) => (t as SharedTag).encoded.compact !== undefined), 'every shared tag was cached');
+  assert.ok(Object.isFrozen(shared) && shared.every((t) => Object.isFrozen(t)));
 });

@@ -1,0 +1,16 @@
+import type { Tag } from './finished-span';
+
+/**
+ * A tag many spans carry alike: an instrumentation's constants (span.kind, component), what a
+ * long-lived connection says (db.instance, peer.*), the sampler's decision. Made once and added to
+ * each span as it is; the compact encoder keeps its encoded bytes here on first use, so a shared
+ * tag is copied into each batch instead of encoded again.
+ */
+export class SharedTag implements Tag {
+  /** The Tag struct in Thrift compact protocol, set by the encoder (see writeTagCompact). */
+  readonly encoded: { compact: Uint8Array | undefined } = { compact: undefined };
+
+  constructor(readonly key: string, readonly value: string | number | boolean) {
+    Object.freeze(this); // like every other shared tag: nobody changes what thousands of spans hold
+  }
+}
