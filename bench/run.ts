@@ -2,8 +2,10 @@
 // disabled on each route, printed as one table and written to bench/RESULTS.md.
 // Settings: BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_WARMUP (1), BENCH_CONNECTIONS (20),
 // BENCH_CONFIGS=baseline,udp (subset), BENCH_ROUTES=/plain,/db, BENCH_QUICK=1 (3 rounds × 3 s,
-// /plain and /db, results not written unless BENCH_WRITE=1), BENCH_OUT (results file path).
-import { execSync } from 'node:child_process';
+// /plain and /db, results not written unless BENCH_WRITE=1), BENCH_OUT (results file path),
+// BENCH_MICRO=0 (skip the per-span micro benchmark, which otherwise runs after the service rounds
+// with the same number of rounds and goes into the results file too).
+import { execFileSync, execSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,10 +47,21 @@ async function main(): Promise<void> {
   });
   const s = report.settings;
   const table = renderTable(report.rows);
+  // The per-span cost, from bench:micro in a child of the same Node binary.
+  let micro = '';
+  let microSampledUs: number | undefined;
+  if (process.env.BENCH_MICRO !== '0') {
+    micro = execFileSync(process.execPath, [path.join(__dirname, 'micro.js')], {
+      encoding: 'utf8', env: { ...process.env, BENCH_ROUNDS: String(s.rounds) },
+    }).trim();
+    const line = micro.split('\n').find((l) => l.startsWith('sampled '));
+    microSampledUs = line === undefined ? undefined : Number(line.trim().split(/\s+/)[1]);
+  }
   const minutes = ((Date.now() - started.getTime()) / 60_000).toFixed(1);
   console.log(table);
   console.log('');
-  console.log(renderTargets(report.rows));
+  if (micro !== '') console.log(`${micro}\n`);
+  console.log(renderTargets(report.rows, microSampledUs));
 
   if (quick && process.env.BENCH_WRITE !== '1') return;
   let commit = '?';
@@ -88,9 +101,17 @@ async function main(): Promise<void> {
     '',
     table,
     '',
+    ...(micro === '' ? [] : [
+      '## Per span (`npm run bench:micro`)',
+      '',
+      '```',
+      micro,
+      '```',
+      '',
+    ]),
     '## Against the targets of issue 7',
     '',
-    renderTargets(report.rows),
+    renderTargets(report.rows, microSampledUs),
     '',
   ].join('\n');
   const out = process.env.BENCH_OUT ?? path.join(REPO, 'bench', 'RESULTS.md');
