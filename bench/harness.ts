@@ -276,3 +276,29 @@ export function renderTargets(rows: Row[], microSampledUs?: number): string {
     ? `${microSampledUs.toFixed(2)} µs (sampled: start, 3 tags, finish, encode, UDP send)` : 'see `npm run bench:micro`'} |`);
   return out.join('\n');
 }
+
+/**
+ * Every round's throughput ratio to its own round's baseline, per route and configuration: how far
+ * apart the rounds behind each median were (on a shared machine, a slow spell in one round shows
+ * here as an outlier, not as a shifted median).
+ */
+export function renderRoundRatios(runs: RunResult[], baseline = 'baseline'): string {
+  const base = new Map<string, number>();
+  for (const r of runs) if (r.config === baseline) base.set(`${r.route} ${r.round}`, r.reqPerSec);
+  const rows = new Map<string, number[]>();
+  for (const r of runs) {
+    if (r.config === baseline) continue;
+    const b = base.get(`${r.route} ${r.round}`);
+    if (b === undefined || !(b > 0)) continue;
+    const key = `| ${r.route} | ${r.config} |`;
+    if (!rows.has(key)) rows.set(key, []);
+    rows.get(key)!.push(r.reqPerSec / b);
+  }
+  const out = ['| route | config | req/s × base, each round (sorted) | spread |', '|---|---|---|---:|'];
+  for (const [key, ratios] of rows) {
+    ratios.sort((a, b) => a - b);
+    const spread = ratios[ratios.length - 1] - ratios[0];
+    out.push(`${key} ${ratios.map((x) => x.toFixed(2)).join(' ')} | ${spread.toFixed(2)} |`);
+  }
+  return out.join('\n');
+}

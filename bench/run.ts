@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CONFIGS, ROUTES, REPO } from './configs';
-import { runBench, renderTable, renderTargets } from './harness';
+import { runBench, renderRoundRatios, renderTable, renderTargets } from './harness';
 
 const quick = process.env.BENCH_QUICK === '1';
 const num = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
@@ -100,6 +100,13 @@ async function main(): Promise<void> {
       'nothing sampled). `disabled`: `JAEGER_DISABLED=true`.',
     '',
     table,
+    '',
+    '### Round by round',
+    '',
+    'The throughput ratio of each round to the baseline of the same round. A wide spread means the machine ' +
+      'was not steady during the run (other work on the host): read the medians above with it in mind.',
+    '',
+    renderRoundRatios(report.runs),
     '',
     ...(micro === '' ? [] : [
       '## Per span (`npm run bench:micro`)',
