@@ -31,6 +31,7 @@ export interface B3CodecOptions extends FormatOptions {
 export function createB3Codec(options: B3CodecOptions): FormatCodec {
   const codec: FormatCodec = {
     baggagePrefix: '',
+    names: [B3_SINGLE, B3_TRACE_ID, B3_SPAN_ID, B3_PARENT_SPAN_ID, B3_SAMPLED, B3_FLAGS],
 
     inject: options.single ? injectSingle : injectMulti,
 

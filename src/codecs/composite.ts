@@ -1,7 +1,8 @@
 import { JaegerSpanContext } from '../tracer/span-context';
 import type { Codec, Carrier } from './codec';
 import {
-  BaggageBuilder, CarrierReader, DEFAULT_BAGGAGE_LIMITS, reportDropped, type FormatCodec, type FormatOptions,
+  BaggageBuilder, CarrierReader, ContextNames, DEFAULT_BAGGAGE_LIMITS, reportDropped, type FormatCodec,
+  type FormatOptions,
 } from './carrier';
 import { createJaegerCodec } from './jaeger';
 import { createW3cCodec } from './w3c';
@@ -46,6 +47,7 @@ export function createCodec(formats: readonly PropagationFormat[], options: Code
   }
   let prefix = '';
   for (const codec of extractors) if (codec.baggagePrefix !== '') prefix = codec.baggagePrefix;
+  const names = new ContextNames(extractors.flatMap((codec) => codec.names));
 
   return {
     inject(context: JaegerSpanContext, carrier: Carrier): void {
@@ -62,6 +64,7 @@ export function createCodec(formats: readonly PropagationFormat[], options: Code
     extract(carrier: Carrier): JaegerSpanContext | null {
       if (carrier == null || typeof carrier !== 'object') return null;
       try {
+        if (!names.mayCarry(carrier)) return null;
         return extractFirst(extractors, new CarrierReader(carrier, prefix), options);
       } catch {
         return null;

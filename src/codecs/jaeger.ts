@@ -48,6 +48,7 @@ export function createJaegerCodec(options: JaegerCodecOptions): FormatCodec {
 
   const codec: FormatCodec = {
     baggagePrefix: TRACER_BAGGAGE_HEADER_PREFIX,
+    names: [TRACER_STATE_HEADER_NAME, JAEGER_DEBUG_HEADER, JAEGER_BAGGAGE_HEADER, TRACER_BAGGAGE_HEADER_PREFIX],
 
     inject(context: JaegerSpanContext, carrier: Carrier): void {
       if (context.isValid) carrier[TRACER_STATE_HEADER_NAME] = context.toString();

@@ -33,6 +33,7 @@ const PAD_16 = '0000000000000000';
 export function createW3cCodec(options: FormatOptions = {}): FormatCodec {
   const codec: FormatCodec = {
     baggagePrefix: '',
+    names: [TRACEPARENT_HEADER, TRACESTATE_HEADER, BAGGAGE_HEADER],
 
     inject(context: JaegerSpanContext, carrier: Carrier): void {
       if (context.isValid) {

@@ -156,3 +156,27 @@ test('inject into a frozen or throwing carrier does not throw', () => {
   codec.inject(ctx, partial);
   assert.equal(partial.traceparent, `00-0000000000000000${T64}-${'b7ad6b7169203331'}-01`);
 });
+
+test('the first-letter pre-check never turns away a carrier the full read would use', () => {
+  // The same headers in a plain object (pre-checked) and in a class instance (never pre-checked,
+  // always read in full) must extract alike, for every format selection and header spelling.
+  class Headers {}
+  const inFull = (h: Record<string, unknown>) => Object.assign(new Headers(), h) as Record<string, unknown>;
+  const t64 = `${T64}:${SPAN}:0:1`;
+  const carriers: Array<Record<string, unknown>> = [
+    {}, { host: 'x', accept: '*/*' }, { 'Uber-Trace-Id': t64 }, { 'uber-trace-id': t64 }, { 'UBERCTX-K': 'v' },
+    { 'jaeger-debug-id': 'dbg' }, { 'Jaeger-Baggage': 'a=1' }, { traceparent: `00-${T128}-${SPAN}-01` },
+    { TraceParent: `00-${T128}-${SPAN}-01`, tracestate: 'a=b' }, { Baggage: 'k=v' }, { b3: `${T64}-${SPAN}-1` },
+    { 'X-B3-TraceId': T64, 'X-B3-SpanId': SPAN, 'x-b3-sampled': '1' }, { 'x-b3-flags': '1' },
+    { host: 'x', 'content-type': 'a', 'user-agent': 'u', 'uberctx-user': 'alice' },
+  ];
+  const selections: PropagationFormat[][] = [['jaeger'], ['w3c'], ['b3'], ['b3-single'], ALL];
+  for (const formats of selections) {
+    const codec = createCodec(formats, { urlEncoding: true });
+    for (const carrier of carriers) {
+      assert.deepEqual(codec.extract(carrier), codec.extract(inFull(carrier)), `${formats} ${JSON.stringify(carrier)}`);
+    }
+  }
+  // Headers that none of the formats read: nothing, and cheaply (no reader is even made).
+  assert.equal(createCodec(ALL, { urlEncoding: true }).extract({ host: 'x', accept: '*/*', cookie: 'a' }), null);
+});
