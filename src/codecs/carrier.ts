@@ -291,7 +291,8 @@ export class ContextNames {
    * does through its slowest path on header objects of every shape: ~6,000 instructions per request
    * under callgrind (Node 20, /plain unsampled). One pass over the keys is far cheaper: a key is
    * only lowercased and compared when its first letter is one a name starts with. Only plain objects
-   * are judged; anything else (a Map-like carrier, getters on a prototype) is read in full.
+   * are judged, by their enumerable keys (what Node's headers and TEXT_MAP objects hold); anything
+   * else (a Map-like carrier, getters on a prototype) is read in full.
    */
   mayCarry(carrier: Carrier): boolean {
     const proto = Object.getPrototypeOf(carrier);

@@ -1,5 +1,5 @@
 import type { Tag } from '../tracer/finished-span';
-import { SharedTag } from '../tracer/shared-tag';
+import { sharedTag } from '../tracer/shared-tag';
 
 /**
  * One sampling decision. Samplers build their decisions once and return the same objects, so a
@@ -26,11 +26,4 @@ export function samplingDecision(sampled: boolean, type: string, param: unknown)
     sampled,
     tags: Object.freeze([sharedTag('sampler.type', type), sharedTag('sampler.param', param)]),
   });
-}
-
-// Every root span a decision samples carries its tags: encoded once (see SharedTag).
-function sharedTag(key: string, value: unknown): Tag {
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
-    ? new SharedTag(key, value)
-    : Object.freeze({ key, value });
 }

@@ -3,7 +3,7 @@ import { getTracer, isTracing } from '../tracer/global';
 import { activeScope, type Scope } from '../context/scope-manager';
 import type { FinishGuard, JaegerSpan } from '../tracer/span';
 import type { Tag } from '../tracer/finished-span';
-import { SharedTag } from '../tracer/shared-tag';
+import { sharedTag } from '../tracer/shared-tag';
 import { ERROR } from '../tracer/tags';
 import type { JaegerTracer, JaegerSpanOptions } from '../tracer/tracer';
 import { currentInstrumentation, maybeInjectFault, reportFault, type InstrumentationState } from './guard';
@@ -121,13 +121,7 @@ function safeString(value: unknown): string {
  */
 export function sharedTags(tags: Readonly<Record<string, unknown>>): readonly Tag[] {
   const list: Tag[] = [];
-  for (const key in tags) {
-    const value = tags[key];
-    // Strings, numbers and booleans (all these ever are) are encoded once; anything else as usual.
-    list.push(typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
-      ? new SharedTag(key, value)
-      : Object.freeze({ key, value }));
-  }
+  for (const key in tags) list.push(sharedTag(key, tags[key]));
   return Object.freeze(list);
 }
 

@@ -14,3 +14,13 @@ export class SharedTag implements Tag {
     Object.freeze(this); // like every other shared tag: nobody changes what thousands of spans hold
   }
 }
+
+/**
+ * A tag to share between spans: a SharedTag for a string, number or boolean (encoded once), else a
+ * frozen plain tag (encoded with each span as usual).
+ */
+export function sharedTag(key: string, value: unknown): Tag {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? new SharedTag(key, value)
+    : Object.freeze({ key, value });
+}
