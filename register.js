@@ -1,7 +1,7 @@
 'use strict';
 // Preload entry: `node -r jaeger-auto/register app.js`. Tiny on purpose; it must never throw.
 try {
-  require('./dist/src/boot').boot();
+  require('./dist/jaeger-auto.js').boot();
 } catch (err) {
   try {
     process.stderr.write(`jaeger-auto: tracing disabled, start-up failed: ${err && err.message}\n`);

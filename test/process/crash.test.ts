@@ -13,9 +13,9 @@ before(async () => { agent = await FakeAgent.start(); });
 after(() => agent.close());
 
 const samePid = (s: string) => s.replace(/\(node:\d+\)/g, '(node:PID)');
-// Frames of ours (the wrappers and the scope they run in) and Node's own frames, which ours push
+// Frames of ours (the wrappers and the scope they run in, from the bundle or the compiled files) and Node's own frames, which ours push
 // out of the default 10-frame stack; what is left is the message and the app's frames.
-const OUR_OR_NODE_FRAME = /^\s+at .*(\/dist\/(src|instrumentations)\/|\(node:|at node:)/;
+const OUR_OR_NODE_FRAME = /^\s+at .*(\/dist\/(src|instrumentations)\/|\/dist\/jaeger-auto\.js:|\(node:|at node:)/;
 const appLines = (s: string) => samePid(s).split('\n').filter((l) => !OUR_OR_NODE_FRAME.test(l));
 
 async function both(mode: string, extra: FixtureOptions = {}) {
