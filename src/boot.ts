@@ -122,7 +122,7 @@ function startTracer(): JaegerTracer | undefined {
     const { THREAD_ID_TAG_KEY } = require('./process-guard') as typeof import('./process-guard');
     const overrides = thread.isMainThread ? {} : { tags: { [THREAD_ID_TAG_KEY]: thread.threadId, ...config.tags } };
     const tracer = createTracer(config, overrides);
-    (require('opentracing') as typeof import('opentracing')).initGlobalTracer(tracer);
+    (require('./tracer/opentracing') as typeof import('./tracer/opentracing')).initGlobalTracer(tracer);
     installShutdown(tracer.reporter);
     log.info(
       'tracing %s%s: reporting to %s, sampler %s %s, instrumented: %s',

@@ -1,4 +1,4 @@
-import * as opentracing from 'opentracing';
+import * as opentracing from '../tracer/opentracing';
 import { adoptTracer } from '../tracer/global';
 import type { JaegerTracer } from '../tracer/tracer';
 import type { Sampler } from '../samplers/sampler';

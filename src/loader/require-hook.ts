@@ -96,7 +96,8 @@ export class Hook {
       }
       if (main === filename) return onrequire(exports, name, basedir);
       if (!internals) return exports;
-      return onrequire(exports, name + path.sep + path.relative(basedir, filename), basedir);
+      // The file lies below basedir (both come from its path): its relative path is what follows.
+      return onrequire(exports, name + path.sep + filename.slice(basedir.length + 1), basedir);
     };
 
     // Files of hooked packages Node loaded before this hook, by exports: require-in-the-middle

@@ -1,4 +1,4 @@
-import * as opentracing from 'opentracing';
+import * as opentracing from './opentracing';
 import { DEBUG_FLAG, SAMPLED_FLAG } from './constants';
 
 /**

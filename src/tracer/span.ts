@@ -1,4 +1,4 @@
-import * as opentracing from 'opentracing';
+import * as opentracing from './opentracing';
 import type { JaegerTracer } from './tracer';
 import { JaegerSpanContext } from './span-context';
 import type { FinishedSpan, LogRecord, SpanReference, Tag } from './finished-span';

@@ -1,4 +1,4 @@
-import * as opentracing from 'opentracing';
+import * as opentracing from './opentracing';
 import { JaegerSpan } from './span';
 import { JaegerSpanContext } from './span-context';
 import type { ProcessInfo, SpanReference, Tag } from './finished-span';
