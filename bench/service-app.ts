@@ -95,13 +95,14 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
 server.keepAliveTimeout = 60_000;
 
 /**
- * The span accounts of jaeger-auto's tracer when the preload put it in this process (looked up in
- * require.cache only, so a run without it loads nothing extra); undefined otherwise.
+ * The span accounts of jaeger-auto's tracer when the preload put it in this process (its bundle
+ * looked up in require.cache only, so a run without it loads nothing extra); undefined otherwise.
  */
 function tracerStats(): unknown {
   try {
-    const loaded = require.cache[require.resolve('../src/tracer/global')];
-    return loaded ? loaded.exports.getTracer()?.stats() : undefined;
+    const bundle = Object.keys(require.cache).find((f) => f.endsWith(path.join('dist', 'jaeger-auto.js')));
+    const loaded = bundle === undefined ? undefined : require.cache[bundle];
+    return loaded ? loaded.exports.api().getTracer()?.stats() : undefined;
   } catch {
     return undefined;
   }
