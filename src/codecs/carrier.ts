@@ -270,7 +270,7 @@ export interface FormatOptions {
   onBaggageDropped?: (count: number) => void;
 }
 
-/** The header names (and name prefixes, ending in '-') the formats read, for mayCarryContext. */
+/** The header names (and name prefixes, ending in '-') the formats read, for mayCarry(). */
 export class ContextNames {
   readonly #letters = new Uint8Array(128);
   readonly #exact: ReadonlySet<string>;

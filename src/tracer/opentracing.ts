@@ -7,7 +7,7 @@
 import type * as OT from 'opentracing';
 
 type Api = Pick<typeof OT, 'Tracer' | 'Span' | 'SpanContext' | 'Tags' | 'initGlobalTracer'
-  | 'FORMAT_BINARY' | 'FORMAT_TEXT_MAP' | 'FORMAT_HTTP_HEADERS' | 'REFERENCE_CHILD_OF' | 'REFERENCE_FOLLOWS_FROM'>;
+  | 'FORMAT_BINARY' | 'FORMAT_TEXT_MAP' | 'FORMAT_HTTP_HEADERS' | 'REFERENCE_FOLLOWS_FROM'>;
 
 function load(): Api {
   try {
@@ -21,7 +21,6 @@ function load(): Api {
       FORMAT_BINARY: constants.FORMAT_BINARY,
       FORMAT_TEXT_MAP: constants.FORMAT_TEXT_MAP,
       FORMAT_HTTP_HEADERS: constants.FORMAT_HTTP_HEADERS,
-      REFERENCE_CHILD_OF: constants.REFERENCE_CHILD_OF,
       REFERENCE_FOLLOWS_FROM: constants.REFERENCE_FOLLOWS_FROM,
     };
     if (Object.values(api).some((v) => v === undefined)) throw new Error('opentracing layout changed');
@@ -36,10 +35,9 @@ function load(): Api {
 const ot = load();
 export const {
   Tracer, Span, SpanContext, Tags, initGlobalTracer,
-  FORMAT_BINARY, FORMAT_TEXT_MAP, FORMAT_HTTP_HEADERS, REFERENCE_CHILD_OF, REFERENCE_FOLLOWS_FROM,
+  FORMAT_BINARY, FORMAT_TEXT_MAP, FORMAT_HTTP_HEADERS, REFERENCE_FOLLOWS_FROM,
 } = ot;
 export type Tracer = OT.Tracer;
 export type Span = OT.Span;
 export type SpanContext = OT.SpanContext;
 export type SpanOptions = OT.SpanOptions;
-export type Reference = OT.Reference;
