@@ -14,8 +14,8 @@ export abstract class BatchingSender implements Sender {
     this.#batcher = new SpanBatcher({ ...options, transmit: (frame, done) => this.transmit(frame, done) });
   }
 
-  /** Sends one frame; calls `done` exactly once, asynchronously. */
-  protected abstract transmit(...args: Parameters<Transmit>): void;
+  /** Sends one frame; calls `done` exactly once, asynchronously. True: the frame is already copied. */
+  protected abstract transmit(...args: Parameters<Transmit>): boolean | void;
 
   /**
    * Frees sockets and agents after the final flush; frames the transport still holds must have

@@ -73,18 +73,22 @@ export class UdpSender extends BatchingSender {
     if (socket !== undefined) closeQuietly(socket);
   }
 
-  protected transmit(frame: Buffer, done: Done): void {
+  protected transmit(frame: Buffer, done: Done): boolean {
     const socket = this.#socket;
     if (socket !== undefined) {
       try {
         socket.send(frame, done);
+        // The socket is connected, so Node handed the datagram to libuv at once; with nothing in
+        // libuv's send queue the kernel took it synchronously and the frame is no longer read.
+        return typeof socket.getSendQueueCount === 'function' && socket.getSendQueueCount() === 0;
       } catch (err) {
         process.nextTick(done, err as Error); // e.g. a socket closed under us: count, never throw
       }
-      return;
+      return false;
     }
     this.#waiting.push({ frame, done });
     if (!this.#opening) this.#open();
+    return false;
   }
 
   #open(): void {

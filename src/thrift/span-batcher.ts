@@ -7,8 +7,11 @@ import { BatchBuilder, type Protocol } from './batch-builder';
 // frame budget, count what becomes of every span, and track sends in flight so flush() can wait
 // for them. Only moving a finished frame differs, and that is the `transmit` callback.
 
-/** Sends one frame and calls `done` exactly once, asynchronously, with the outcome. */
-export type Transmit = (frame: Buffer, done: (err?: Error | null) => void) => void;
+/**
+ * Sends one frame and calls `done` exactly once, asynchronously, with the outcome. Returns true when
+ * the transport has already copied the frame (its memory may be reused before `done`).
+ */
+export type Transmit = (frame: Buffer, done: (err?: Error | null) => void) => boolean | void;
 
 export interface SpanBatcherOptions {
   protocol: Protocol;
@@ -137,12 +140,16 @@ export class SpanBatcher {
     const pending = new Promise<void>((resolve) => { settle = resolve; });
     this.#pending.add(pending);
     let called = false;
+    let recycled = !this.#recycle;
     const done = (err?: Error | null): void => {
       if (called) return;
       called = true;
       this.#inFlight -= count;
       this.#pending.delete(pending);
-      if (this.#recycle) b.recycle(frame);
+      if (!recycled) {
+        recycled = true;
+        b.recycle(frame);
+      }
       if (err) {
         this.#failed += count;
         this.#logger.debug('sending %d span(s) (%d bytes) failed: %s', count, frame.length, err.message);
@@ -153,7 +160,13 @@ export class SpanBatcher {
       settle();
     };
     try {
-      this.#transmit(frame, done);
+      // A frame the transport copied at once goes back to the builder now, not a tick later: a
+      // burst of spans in one synchronous stretch then reuses two buffers instead of touching a
+      // fresh one per batch (page faults cost more than the send itself).
+      if (this.#transmit(frame, done) === true && !recycled) {
+        recycled = true;
+        b.recycle(frame);
+      }
     } catch (err) {
       // A transport must not throw; if one does, the batch is lost, not the caller's stack.
       process.nextTick(done, err instanceof Error ? err : new Error(String(err)));

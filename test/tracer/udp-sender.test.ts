@@ -93,6 +93,51 @@ test('a burst larger than one datagram arrives complete, split into datagrams â‰
   await tracer.close();
 });
 
+test('a synchronous burst of many datagrams reuses two frame buffers, and every datagram arrives intact', async () => {
+  // Records which memory each frame lives in, and a copy of its bytes at the moment it was sent.
+  class WatchedSender extends UdpSender {
+    readonly buffers = new Set<ArrayBufferLike>();
+    readonly copies: Buffer[] = [];
+    protected override transmit(frame: Buffer, done: (err?: Error | null) => void): boolean {
+      this.buffers.add(frame.buffer);
+      this.copies.push(Buffer.from(frame));
+      return super.transmit(frame, done);
+    }
+  }
+  const agent = await startAgent();
+  const sender = new WatchedSender({ host: '127.0.0.1', port: agent.port });
+  const { tracer, reporter } = wireTracer(sender);
+  // One span first, so the socket is connected before the burst (frames wait for it otherwise).
+  tracer.startSpan('warm-up').finish();
+  await reporter.flush();
+  sender.buffers.clear();
+  sender.copies.length = 0;
+  const n = 3000;
+  for (let i = 0; i < n; i++) {
+    const span = tracer.startSpan(`burst-${i}`);
+    span.setTag('payload', `${i}:${'y'.repeat(300)}`);
+    span.finish();
+  }
+  const datagrams = sender.copies.length;
+  await reporter.flush();
+  await agent.waitForSpans(n + 1);
+  assert.deepEqual(agent.errors, []);
+  assert.ok(datagrams >= 10, `${datagrams} datagrams went out during the burst`);
+  // Without reuse every datagram of the burst would have had a fresh buffer.
+  assert.ok(sender.buffers.size <= 3, `${sender.buffers.size} buffers for ${sender.copies.length} datagrams`);
+  // Reused memory never changed a datagram already sent: each arrived as it was when sent.
+  const received = agent.batches.slice(1);
+  assert.equal(received.length, sender.copies.length);
+  for (let i = 0; i < received.length; i++) assert.equal(received[i].size, sender.copies[i].length);
+  const spans = agent.spans.slice(1);
+  assert.equal(spans.length, n);
+  for (let i = 0; i < n; i++) {
+    assert.equal(spans[i].operationName, `burst-${i}`);
+    assert.equal(tagMap(spans[i].tags).payload, `${i}:${'y'.repeat(300)}`);
+  }
+  await tracer.close();
+});
+
 test('a span with a 200 KB tag is dropped as too_large; its neighbours arrive', async () => {
   const agent = await startAgent();
   const sender = new UdpSender({ host: '127.0.0.1', port: agent.port });

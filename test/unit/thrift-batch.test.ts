@@ -152,7 +152,7 @@ test('SpanBatcher: failures are counted, never thrown; shutdown drops later span
 test('SpanBatcher: a throwing event handler does not escape into the caller', async () => {
   const b = new SpanBatcher({
     protocol: 'binary', envelope: false, maxFrameBytes: 2000, recycle: false, logger: recordingLogger(),
-    transmit: (_f, done) => setImmediate(done),
+    transmit: (_f, done) => { setImmediate(done); },
   });
   b.setEvents({ onSent() { throw new Error('handler'); }, onDropped() { throw new Error('handler'); } });
   b.append(makeSpan({ tags: [{ key: 'x', value: 'x'.repeat(5000) }] }));
