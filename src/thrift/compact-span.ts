@@ -1,6 +1,6 @@
 import type { FinishedSpan, Tag } from '../tracer/finished-span';
 import type { CompactWriter } from './compact-writer';
-import { writeLog, writeSpanRef, writeTag } from './encode';
+import { writeLog, writeTag } from './encode';
 import { hexToI64 } from './int64';
 import { TagType, TType } from './types';
 import { SharedTag } from '../tracer/shared-tag';
@@ -9,7 +9,7 @@ import { SharedTag } from '../tracer/shared-tag';
 // spends most of its time on per-field bookkeeping (field-id stack, type table, bool deferral)
 // whose outcome is fixed for this struct. Here each field header is the constant byte that
 // bookkeeping would produce: (id delta << 4) | compact type. Values still go through the writer's
-// own writeI64 / writeString, and anything uncommon (logs, references, non-primitive tag values)
+// own writeI64 / writeString, and anything uncommon (logs, non-primitive tag values)
 // through the generic struct writers, which start a fresh field context so their bytes do not
 // depend on what surrounds them. The output is byte-identical to writeSpan on a CompactWriter
 // (test/unit/thrift-compact-span.test.ts), which is itself checked against the thrift package.
@@ -32,15 +32,20 @@ const I32_D1 = (1 << 4) | C_I32;
 export function writeSpanCompact(w: CompactWriter, span: FinishedSpan): void {
   const ctx = span.spanContext;
   const traceId = ctx.traceId;
-  // Fields 1–4: traceIdLow, traceIdHigh, spanId, parentSpanId.
+  // Fields 1–4: traceIdLow, traceIdHigh, spanId, parentSpanId. Where the trace id's two fields and
+  // the parent id's field start and end is kept: a reference to the parent repeats those bytes.
   byte(w, I64_D1);
+  const traceAt = w.pos;
   w.writeI64(hexToI64(traceId, traceId.length));
   byte(w, I64_D1);
   w.writeI64(hexToI64(traceId, traceId.length - 16));
+  const traceEnd = w.pos;
   byte(w, I64_D1);
   w.writeI64(hexToI64(ctx.spanId, ctx.spanId.length));
   byte(w, I64_D1);
+  const parentAt = w.pos;
   w.writeI64(hexToI64(ctx.parentId, ctx.parentId.length));
+  const parentEnd = w.pos;
   // 5: operationName.
   byte(w, STRING_D1);
   w.writeString(span.operationName);
@@ -49,7 +54,26 @@ export function writeSpanCompact(w: CompactWriter, span: FinishedSpan): void {
   if (refs.length > 0) {
     byte(w, LIST_D1);
     w.writeListBegin(TType.STRUCT, refs.length);
-    for (let i = 0; i < refs.length; i++) writeSpanRef(w, refs[i]);
+    for (let i = 0; i < refs.length; i++) {
+      const ref = refs[i];
+      const c = ref.context;
+      // SpanRef: 1 refType (zigzag of CHILD_OF 0 / FOLLOWS_FROM 1), 2 traceIdLow, 3 traceIdHigh, 4 spanId.
+      w.ensure(2);
+      w.buf[w.pos++] = I32_D1;
+      w.buf[w.pos++] = ref.type === 'follows_from' ? 2 : 0;
+      byte(w, I64_D1);
+      if (c.traceId === traceId) {
+        copyWritten(w, traceAt, traceEnd); // the same varints, joined by the same field header
+      } else {
+        w.writeI64(hexToI64(c.traceId, c.traceId.length));
+        byte(w, I64_D1);
+        w.writeI64(hexToI64(c.traceId, c.traceId.length - 16));
+      }
+      byte(w, I64_D1);
+      if (c.spanId === ctx.parentId) copyWritten(w, parentAt, parentEnd);
+      else w.writeI64(hexToI64(c.spanId, c.spanId.length));
+      byte(w, 0); // stop
+    }
     byte(w, I32_D1);
   } else {
     byte(w, (2 << 4) | C_I32);
@@ -140,6 +164,16 @@ function writeTagStruct(w: CompactWriter, tag: Tag): void {
       byte(w, (3 << 4) | (value === true ? C_TRUE : C_FALSE));
   }
   byte(w, 0); // stop
+}
+
+/** Appends a copy of bytes [from, to) this writer already wrote (a few varints: a loop beats a call). */
+function copyWritten(w: CompactWriter, from: number, to: number): void {
+  const n = to - from;
+  w.ensure(n);
+  const buf = w.buf;
+  const at = w.pos;
+  for (let i = 0; i < n; i++) buf[at + i] = buf[from + i];
+  w.pos = at + n;
 }
 
 function byte(w: CompactWriter, b: number): void {

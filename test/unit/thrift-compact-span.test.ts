@@ -37,6 +37,21 @@ function shapes(): FinishedSpan[] {
     makeSpan({ references: [{ type: 'follows_from', context: ctx('1', '2') }], tags: [{ key: 'a', value: true }] }),
     makeSpan({ references: [{ type: 'child_of', context: ctx('0123456789abcdef0123456789abcdef', 'ffffffffffffffff') }] }),
     makeSpan({ traceId: 'ffffffffffffffff0000000000000001', spanId: '8000000000000000', parentId: '7fffffffffffffff', flags: 3 }),
+    // References within the span's own trace (their bytes are copied from the span's id fields
+    // when trace or span id match): the parent itself, another span, several, and no parentId.
+    makeSpan({
+      traceId: 'ffffffffffffffff0000000000000001', parentId: '7fffffffffffffff',
+      references: [{ type: 'child_of', context: ctx('ffffffffffffffff0000000000000001', '7fffffffffffffff') }],
+    }),
+    makeSpan({
+      parentId: '00000000000000aa',
+      references: [
+        { type: 'child_of', context: ctx('5b8aa5a2d2c872e8', '00000000000000aa') },
+        { type: 'follows_from', context: ctx('5b8aa5a2d2c872e8', '00000000000000bb') },
+        { type: 'follows_from', context: ctx('0000000000000001', '00000000000000aa') },
+      ],
+    }),
+    makeSpan({ references: [{ type: 'follows_from', context: ctx('5b8aa5a2d2c872e8', '8000000000000001') }] }),
     makeSpan({ startTime: NaN, duration: -Infinity, operationName: '' }),
     makeSpan({ startTime: 0, duration: 0, operationName: 'ü'.repeat(600) }),
     makeSpan({ tags: [{ key: 42 as unknown as string, value: 'non-string key' }, { key: 'k', value: 'v'.repeat(70_000) }] }),
