@@ -7,7 +7,8 @@
 // receiver. Settings: BENCH_ROUTES (plain,db,outbound), BENCH_SECONDS (4), BENCH_ROUNDS (3),
 // BENCH_CONNECTIONS (20), variant als-floor = AsyncLocalStorage.run around each request only, BENCH_PROF=<dir> writes a --cpu-prof of every traced server,
 // BENCH_BEFORE=<a built checkout of another commit> adds its sampled and unsampled variants to the
-// same rounds (before/after comparisons on a shared machine), BENCH_RATE=<req/s> holds the load at
+// same rounds (before/after comparisons on a shared machine), BENCH_VARIANTS=<names> keeps only
+// those variants (and plain), BENCH_RATE=<req/s> holds the load at
 // a fixed rate instead of flat out, so every variant does the same work per second and CPU µs per
 // request compare without the batching that a saturated server gets.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -49,6 +50,12 @@ if (BEFORE) {
     { name: 'sampled@before', preload: true, register, env: VARIANTS[1].env },
     { name: 'unsampled@before', preload: true, register, env: VARIANTS[2].env },
   );
+}
+
+// BENCH_VARIANTS=sampled,sampled@before runs only those (plain, the reference, always runs).
+const ONLY = process.env.BENCH_VARIANTS?.split(',').filter(Boolean);
+if (ONLY !== undefined && ONLY.length > 0) {
+  for (let i = VARIANTS.length - 1; i > 0; i--) if (!ONLY.includes(VARIANTS[i].name)) VARIANTS.splice(i, 1);
 }
 
 interface Run { rps: number; p99: number; cpuUs: number }
