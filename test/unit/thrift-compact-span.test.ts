@@ -106,3 +106,22 @@ test('shared tags: the bytes copied from the first encoding equal a fresh encodi
   assert.ok(shared.every((t) => (t as SharedTag).encoded.compact !== undefined), 'every shared tag was cached');
   assert.ok(Object.isFrozen(shared) && shared.every((t) => Object.isFrozen(t)));
 });
+
+test('tag keys: the bytes copied from a key\'s first encoding equal a fresh encoding, in every position', () => {
+  // Keys the encoder has not seen in this process: ASCII, non-ASCII, one whose length prefix takes
+  // two bytes, and one key with values of every kind.
+  const run = `${process.pid}-${Date.now()}`;
+  const keys = [`key-${run}`, `schlüssel-${run}-ü`, `long-${run}-${'k'.repeat(200)}`];
+  const spans = [
+    makeSpan({ tags: keys.map((key, i) => ({ key, value: i })) }),
+    makeSpan({ tags: [{ key: 'other', value: 'x' }, ...keys.map((key) => ({ key, value: 'text' }))] }),
+    makeSpan({ tags: [{ key: keys[0], value: true }, { key: keys[0], value: 0.5 }, { key: keys[0], value: 2n ** 40n }] }),
+  ];
+  for (let round = 0; round < 2; round++) {
+    for (const [i, span] of spans.entries()) {
+      const expected = thriftBytes('compact', (w) => writeSpan(w, span));
+      assert.deepEqual(special(span), expected, `round ${round}, span ${i}`);
+      assert.deepEqual(special(span, 7), expected, `round ${round}, span ${i} at an offset`);
+    }
+  }
+});
