@@ -27,7 +27,8 @@ export function markFailed(span: opentracing.Span, kind: string, message: string
 /**
  * What an emitter's events run in: `scope`, whatever context the event comes from (the socket's,
  * which on a kept-alive connection belongs to an earlier request). `observe`, when set, sees each
- * event first, called with the binding as `this`; it must not throw (callers guard it). Shared
+ * event first (through a patched prototype: each heard event and each of isObservedEvent's types),
+ * called with the binding as `this`; it must not throw (callers guard it). Shared
  * functions plus a plain record instead of closures per request: the hooks run on every request.
  */
 export interface EmitBinding {
@@ -79,7 +80,11 @@ const READS_BINDING = Symbol('jaeger-auto:http.reads-emit-binding');
  */
 export function bindingEmit(original: (...args: any[]) => boolean): (...args: any[]) => boolean {
   const emit = function emit(this: any, type: unknown, arg?: unknown): boolean {
-    const binding = this !== null && typeof this === 'object' ? BindingSlot.get(this) : undefined;
+    if (this === null || typeof this !== 'object') return original.apply(this, arguments as unknown as unknown[]);
+    // Most of a request's and a response's events ('socket', 'prefinish', 'readable', 'resume')
+    // have no listener and no observer that acts on them: they pass without a binding lookup.
+    if (!isObservedEvent(type) && unheard(this, type)) return original.apply(this, arguments as unknown as unknown[]);
+    const binding = BindingSlot.get(this);
     if (binding === undefined) return original.apply(this, arguments as unknown as unknown[]);
     if (binding.observe !== undefined) binding.observe(type, arg);
     // Nothing listens: no code runs in the scope, so do not enter it (an AsyncLocalStorage run per
@@ -90,6 +95,16 @@ export function bindingEmit(original: (...args: any[]) => boolean): (...args: an
   };
   Object.defineProperty(emit, READS_BINDING, { value: true });
   return emit;
+}
+
+/**
+ * The event types an EmitBinding's observer acts on (the server response's end, a client request's
+ * response and failures, a client response's end); through a patched prototype an observer sees
+ * these and every event something listens to, but not unheard events of other types.
+ */
+function isObservedEvent(type: unknown): boolean {
+  return type === 'finish' || type === 'close' || type === 'end' || type === 'response' || type === 'error'
+    || type === 'timeout' || type === 'aborted';
 }
 
 function unheard(emitter: { listenerCount?: (type: unknown) => number }, type: unknown): boolean {

@@ -93,14 +93,16 @@ test('binding an object again replaces its binding', () => {
   assert.deepEqual(second.seen, ['x']);
 });
 
-test('an event nobody listens to is still observed; its result and an unheard error are the original ones', () => {
+test('an unheard event of a type observers act on is still observed; its result and an unheard error are the original ones', () => {
   const { span, seen, binding } = setup();
   const bound = new Patched();
   bindEmitTo(bound, binding);
+  // Unheard events of other types pass without the binding being looked up: not observed.
   assert.equal(bound.emit('quiet', 1), false);
+  for (const type of ['finish', 'close', 'end', 'response', 'timeout', 'aborted']) assert.equal(bound.emit(type, 1), false);
   const boom = new Error('boom');
   assert.throws(() => bound.emit('error', boom), (err) => err === boom);
-  assert.deepEqual(seen, ['quiet', 'error']);
+  assert.deepEqual(seen, ['finish', 'close', 'end', 'response', 'timeout', 'aborted', 'error']);
   // errorMonitor listeners are not counted by listenerCount('error'): they must still run in scope.
   let monitored: unknown;
   bound.on(EventEmitter.errorMonitor, () => { monitored = activeSpan(); });
@@ -111,4 +113,5 @@ test('an event nobody listens to is still observed; its result and an unheard er
   bound.on('quiet', () => { late = activeSpan(); });
   assert.equal(bound.emit('quiet'), true);
   assert.equal(late, span);
+  assert.equal(seen.at(-1), 'quiet', 'a heard event of any type is observed');
 });
