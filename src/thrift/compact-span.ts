@@ -176,10 +176,12 @@ function copyWritten(w: CompactWriter, from: number, to: number): void {
 }
 
 // Tag keys come from a small vocabulary (the instrumentations' constants, the app's own names): each
-// one's encoding (length prefix and UTF-8) is kept and copied, up to a bound that one-off keys
-// cannot push the common ones out of, since nothing is ever evicted.
+// one's encoding (length prefix and UTF-8) is kept and copied. Bounded (at most ~200 KB held): keys
+// up to 64 units, the first 1,024 seen; nothing is evicted, so one-off keys cannot push out the
+// common ones, which come first.
 const KEY_BYTES = new Map<string, Uint8Array>();
 const MAX_KEYS = 1024;
+const MAX_CACHED_KEY_LENGTH = 64;
 
 function writeKey(w: CompactWriter, key: string): void {
   const bytes = KEY_BYTES.get(key);
@@ -191,7 +193,9 @@ function writeKey(w: CompactWriter, key: string): void {
   }
   const start = w.pos;
   w.writeString(key);
-  if (KEY_BYTES.size < MAX_KEYS) KEY_BYTES.set(key, new Uint8Array(w.buf.subarray(start, w.pos)));
+  if (KEY_BYTES.size < MAX_KEYS && key.length <= MAX_CACHED_KEY_LENGTH) {
+    KEY_BYTES.set(key, new Uint8Array(w.buf.subarray(start, w.pos)));
+  }
 }
 
 function byte(w: CompactWriter, b: number): void {
