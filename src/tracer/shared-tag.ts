@@ -9,6 +9,11 @@ import type { Tag } from './finished-span';
 export class SharedTag implements Tag {
   /** The Tag struct in Thrift compact protocol, set by the encoder (see writeTagCompact). */
   readonly encoded: { compact: Uint8Array | undefined } = { compact: undefined };
+  /**
+   * What the tag counts against a span's byte limit, set by the first span it is added to: 0 not
+   * yet known, -1 when the span's limits cut it (then every span checks it again).
+   */
+  readonly kept: { size: number } = { size: 0 };
 
   constructor(readonly key: string, readonly value: string | number | boolean) {
     Object.freeze(this); // like every other shared tag: nobody changes what thousands of spans hold

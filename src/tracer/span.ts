@@ -5,6 +5,7 @@ import type { FinishedSpan, LogRecord, SpanReference, Tag } from './finished-spa
 import { nowMicros } from './clock';
 import { DEBUG_FLAG, SAMPLED_FLAG } from './constants';
 import { describe } from '../thrift/tag-value';
+import { SharedTag } from './shared-tag';
 
 const SAMPLING_PRIORITY = opentracing.Tags.SAMPLING_PRIORITY;
 const EMPTY_REFS: readonly SpanReference[] = Object.freeze([]);
@@ -133,8 +134,18 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
       this.#droppedTags++;
       return;
     }
-    const tag = keep(key, value, given);
-    const size = keptSize;
+    let tag: Tag;
+    let size: number;
+    const known = given instanceof SharedTag ? given.kept.size : -1;
+    if (known > 0) {
+      // A shared tag is checked against the limits by the first span it goes to, not by each.
+      tag = given as SharedTag;
+      size = known;
+    } else {
+      tag = keep(key, value, given);
+      size = keptSize;
+      if (known === 0) (given as SharedTag).kept.size = tag === given ? size : -1;
+    }
     if (this.#bytes + size > MAX_SPAN_BYTES) {
       this.#droppedTags++;
       return;

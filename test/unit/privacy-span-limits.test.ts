@@ -8,6 +8,8 @@ import {
   MAX_OPERATION_NAME_LENGTH, MAX_SPAN_BYTES, MAX_TAGS, MAX_VALUE_BYTES, cutString,
 } from '../../src/tracer/span';
 import { memoryTracer } from '../helpers/tracer';
+import { addSharedTags, sharedTags } from '../../src/shim/span-helpers';
+import type { JaegerSpan } from '../../src/tracer/span';
 import { FakeAgent, FakeCollector } from '../helpers/fake-agent';
 import { tagMap } from '../helpers/thrift-decode';
 import { wireTracer } from '../tracer/wire-scenario';
@@ -114,6 +116,29 @@ test('a log with 10,000 fields keeps the first ones and counts the rest', () => 
   const s = reporter.spans[0];
   assert.equal(s.logs[0].fields.length, MAX_LOG_FIELDS);
   assert.equal(tagsOf(s)[DROPPED_LOG_FIELDS_KEY], 10_000 - MAX_LOG_FIELDS);
+});
+
+test('shared tags count against the limits in every span they go to, and are cut like any other', () => {
+  const { tracer, reporter } = memoryTracer();
+  // 40 shared tags of ~2 KB each: more than MAX_SPAN_BYTES together, so each span drops the same
+  // ones, the first time (size worked out) and every later time (size remembered).
+  const many = sharedTags(Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, `${i}:${'v'.repeat(2000)}`])));
+  const huge = sharedTags({ huge: 'h'.repeat(MB) });
+  for (let i = 0; i < 3; i++) {
+    const span = tracer.startSpan(`s${i}`) as JaegerSpan;
+    addSharedTags(span, huge);
+    addSharedTags(span, many);
+    span.finish();
+  }
+  const kept = reporter.spans.map((s) => s.tags.filter((t) => /^k\d+$/.test(t.key)).length);
+  const dropped = reporter.spans.map((s) => tagsOf(s)[DROPPED_TAGS_KEY]);
+  assert.ok(kept[0] > 0 && kept[0] < 40, `${kept[0]} of 40 kept`);
+  assert.deepEqual(kept, [kept[0], kept[0], kept[0]]);
+  assert.deepEqual(dropped, [40 - kept[0], 40 - kept[0], 40 - kept[0]]);
+  for (const s of reporter.spans) {
+    const value = tagsOf(s).huge as string;
+    assert.ok(Buffer.byteLength(value) <= MAX_VALUE_BYTES && value.endsWith('…'), 'the 1 MB shared value is cut in every span');
+  }
 });
 
 test('a span under no pressure gets no counters and its tags unchanged', () => {
