@@ -1,6 +1,7 @@
 // Small pieces every benchmark script uses.
 import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import http from 'node:http';
 import path from 'node:path';
 
 /** The median of the finite values (NaN when there are none). */
@@ -20,4 +21,21 @@ export async function startUdpSink(): Promise<UdpSink> {
   const next = (): Promise<any> => new Promise((resolve) => waiting.push(resolve));
   const { port } = await next();
   return { child, port, ask: (cmd) => { const p = next(); child.stdin!.write(cmd + '\n'); return p; } };
+}
+
+export interface Upstream { port: number; close(): void }
+
+/** A plain (untraced) downstream for `/outbound` in this process: answers every request with JSON. */
+export function startUpstream(keepAliveTimeout: number): Promise<Upstream> {
+  const server = http.createServer({ keepAliveTimeout }, (_req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end('{"up":true}');
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    port: (server.address() as { port: number }).port,
+    close() {
+      server.close();
+      server.closeAllConnections?.();
+    },
+  })));
 }

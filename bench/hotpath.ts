@@ -13,9 +13,8 @@
 // request compare without the batching that a saturated server gets.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import http from 'node:http';
 import path from 'node:path';
-import { median, startUdpSink } from './common';
+import { median, startUdpSink, startUpstream } from './common';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const autocannon = require('autocannon') as (opts: object) => Promise<AutocannonResult>;
@@ -64,14 +63,6 @@ function pinned(cpu: string, cmd: string, args: string[]): [string, string[]] {
   return TASKSET ? ['taskset', ['-c', cpu, cmd, ...args]] : [cmd, args];
 }
 
-function startUpstream(): Promise<{ server: http.Server; port: number }> {
-  const server = http.createServer({ keepAliveTimeout: 30_000 }, (_req, res) => {
-    res.setHeader('content-type', 'application/json');
-    res.end('{"up":true}');
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port })));
-}
-
 interface Server { child: ChildProcess; port: number; cpu: () => Promise<number> }
 
 async function startServer(v: Variant, route: string, agentPort: number, upstreamPort: number): Promise<Server> {
@@ -117,7 +108,7 @@ async function measure(v: Variant, route: string, agentPort: number, upstreamPor
 async function main(): Promise<void> {
   if (TASKSET) spawnSync('taskset', ['-p', '-c', '1', String(process.pid)]);
   const sink = await startUdpSink();
-  const upstream = await startUpstream();
+  const upstream = await startUpstream(30_000);
   console.log(`bench:hotpath — ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} interleaved rounds, medians${RATE > 0 ? `, fixed ${RATE} req/s` : ''}${TASKSET ? ', server on CPU 0, load on CPU 1' : ''}`);
   console.log('route      variant            req/s   p99 ms  CPU µs/req  req/s ratio  CPU ratio  added CPU µs');
   for (const route of ROUTES) {
@@ -139,8 +130,7 @@ async function main(): Promise<void> {
     }
   }
   sink.child.stdin!.end();
-  upstream.server.close();
-  upstream.server.closeAllConnections?.();
+  upstream.close();
 }
 
 main().catch((err) => {

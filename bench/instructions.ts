@@ -14,10 +14,9 @@
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { startUdpSink } from './common';
+import { startUdpSink, startUpstream } from './common';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const autocannon = require('autocannon') as (opts: object) => Promise<{ errors: number; timeouts: number; non2xx: number }>;
@@ -100,14 +99,6 @@ function totalOf(text: string): number {
   return m === null ? 0 : Number(m[1]);
 }
 
-function startUpstream(): Promise<{ server: http.Server; port: number }> {
-  const server = http.createServer({ keepAliveTimeout: 120_000 }, (_req, res) => {
-    res.setHeader('content-type', 'application/json');
-    res.end('{"up":true}');
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port })));
-}
-
 /** Runs `tasks` with at most `jobs` at once, results in order. */
 async function pool<T>(tasks: Array<() => Promise<T>>, jobs: number): Promise<T[]> {
   const results: T[] = new Array(tasks.length);
@@ -128,7 +119,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const sink = await startUdpSink();
-  const upstream = await startUpstream();
+  const upstream = await startUpstream(120_000);
   console.log(`bench:instructions — callgrind, node ${process.version}, ${WARM} requests of warm-up then ${REQUESTS} counted, one connection (each request its own event-loop turn), ${JOBS} server(s) at a time`);
   console.log('route      variant             main thread/req  × plain  Δ plain   all threads/req');
   try {
@@ -146,8 +137,7 @@ async function main(): Promise<void> {
     }
   } finally {
     sink.child.stdin!.end();
-    upstream.server.close();
-    upstream.server.closeAllConnections?.();
+    upstream.close();
   }
 }
 
