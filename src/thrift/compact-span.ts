@@ -176,9 +176,9 @@ function copyWritten(w: CompactWriter, from: number, to: number): void {
 }
 
 // Tag keys come from a small vocabulary (the instrumentations' constants, the app's own names): each
-// one's encoding (length prefix and UTF-8) is kept and copied. Bounded (at most ~200 KB held): keys
-// up to 64 units, the first 1,024 seen; nothing is evicted, so one-off keys cannot push out the
-// common ones, which come first.
+// one's encoding (length prefix and UTF-8) is kept and copied. Bounded: keys up to 64 units, the
+// first 1,024 seen (at worst ~0.5 MB held, a few KB for the usual ASCII keys); nothing is evicted,
+// so one-off keys cannot push out the common ones, which come first.
 const KEY_BYTES = new Map<string, Uint8Array>();
 const MAX_KEYS = 1024;
 const MAX_CACHED_KEY_LENGTH = 64;
