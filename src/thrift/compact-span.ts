@@ -3,7 +3,7 @@ import type { CompactWriter } from './compact-writer';
 import { writeLog, writeTag } from './encode';
 import { hexToI64 } from './int64';
 import { TagType, TType } from './types';
-import { SharedTag } from '../tracer/shared-tag';
+import { isSharedTag } from '../tracer/shared-tag';
 
 // The Span struct in compact protocol, specialised: writeSpan() through the generic ProtocolWriter
 // spends most of its time on per-field bookkeeping (field-id stack, type table, bool deferral)
@@ -107,7 +107,7 @@ export function writeSpanCompact(w: CompactWriter, span: FinishedSpan): void {
 // A shared tag's bytes are the same wherever it goes (a struct starts a fresh field context): the
 // first encoding is kept on the tag and copied from then on.
 function writeTagCompact(w: CompactWriter, tag: Tag): void {
-  if (!(tag instanceof SharedTag)) {
+  if (!isSharedTag(tag)) {
     writeTagStruct(w, tag);
     return;
   }

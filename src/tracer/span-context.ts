@@ -66,6 +66,18 @@ export class JaegerSpanContext extends opentracing.SpanContext {
   }
 }
 
+// A mark on the prototype, read by isJaegerSpanContext: `x instanceof JaegerSpanContext` in another
+// module is a call into V8's generic instanceof in optimised code (the imported class is no constant
+// there), ~100–150 instructions a test in callgrind; a property load is an inline map check. The
+// mark's value is the symbol itself, so a proxy that answers every read with `true` is no context.
+const CONTEXT_BRAND = Symbol('jaeger-auto:span-context');
+Object.defineProperty(JaegerSpanContext.prototype, CONTEXT_BRAND, { value: CONTEXT_BRAND });
+
+/** `x instanceof JaegerSpanContext`, at the cost of a property load. */
+export function isJaegerSpanContext(x: unknown): x is JaegerSpanContext {
+  return typeof x === 'object' && x !== null && (x as { [CONTEXT_BRAND]?: unknown })[CONTEXT_BRAND] === CONTEXT_BRAND;
+}
+
 const HEX = /^[0-9a-f]+$/i;
 const ZEROS = '00000000000000000000000000000000';
 

@@ -5,7 +5,7 @@ import type { FinishedSpan, LogRecord, SpanReference, Tag } from './finished-spa
 import { nowMicros } from './clock';
 import { DEBUG_FLAG, SAMPLED_FLAG } from './constants';
 import { describe } from '../thrift/tag-value';
-import { SharedTag } from './shared-tag';
+import { isSharedTag, type SharedTag } from './shared-tag';
 
 const SAMPLING_PRIORITY = opentracing.Tags.SAMPLING_PRIORITY;
 const EMPTY_REFS: readonly SpanReference[] = Object.freeze([]);
@@ -136,7 +136,7 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
     }
     let tag: Tag;
     let size: number;
-    const known = given instanceof SharedTag ? given.kept.size : -1;
+    const known = isSharedTag(given) ? given.kept.size : -1;
     if (known > 0) {
       // A shared tag is checked against the limits by the first span it goes to, not by each.
       tag = given as SharedTag;
@@ -283,6 +283,15 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
     }
     this.#addLog(nowMicros(), kept, size);
   }
+}
+
+// A mark on the prototype, read by isJaegerSpan (see isJaegerSpanContext for why not instanceof).
+const SPAN_BRAND = Symbol('jaeger-auto:span');
+Object.defineProperty(JaegerSpan.prototype, SPAN_BRAND, { value: SPAN_BRAND });
+
+/** `x instanceof JaegerSpan`, at the cost of a property load. */
+export function isJaegerSpan(x: unknown): x is JaegerSpan {
+  return typeof x === 'object' && x !== null && (x as { [SPAN_BRAND]?: unknown })[SPAN_BRAND] === SPAN_BRAND;
 }
 
 function limitName(name: string): string {

@@ -1,6 +1,6 @@
 import * as opentracing from './opentracing';
-import { JaegerSpan } from './span';
-import { JaegerSpanContext } from './span-context';
+import { JaegerSpan, isJaegerSpan } from './span';
+import { JaegerSpanContext, isJaegerSpanContext } from './span-context';
 import type { ProcessInfo, SpanReference, Tag } from './finished-span';
 import { buildProcess } from './process';
 import { randomId64, randomTraceId } from './ids';
@@ -218,8 +218,18 @@ export class JaegerTracer extends opentracing.Tracer {
     return span;
   }
 
+  /**
+   * The base class's inject (a Span stands for its context), with our own spans and contexts told
+   * apart by brand before its `instanceof opentracing.Span`: every traced outgoing call injects.
+   */
+  override inject(spanContext: opentracing.SpanContext | opentracing.Span, format: string, carrier: unknown): void {
+    if (isJaegerSpanContext(spanContext)) this._inject(spanContext, format, carrier);
+    else if (isJaegerSpan(spanContext)) this._inject(spanContext.context(), format, carrier);
+    else super.inject(spanContext, format, carrier);
+  }
+
   protected override _inject(spanContext: opentracing.SpanContext, format: string, carrier: unknown): void {
-    if (!(spanContext instanceof JaegerSpanContext) || carrier == null || typeof carrier !== 'object') return;
+    if (!isJaegerSpanContext(spanContext) || carrier == null || typeof carrier !== 'object') return;
     const codec = this.#codecs[format];
     if (codec !== undefined) {
       codec.inject(spanContext, carrier as Carrier);
@@ -312,7 +322,7 @@ export class JaegerTracer extends opentracing.Tracer {
 
 function contextOf(ref: opentracing.Span | opentracing.SpanContext | null | undefined): JaegerSpanContext | undefined {
   if (ref == null) return undefined;
-  if (ref instanceof JaegerSpanContext) return ref;
-  if (ref instanceof JaegerSpan) return ref.spanContext;
+  if (isJaegerSpanContext(ref)) return ref;
+  if (isJaegerSpan(ref)) return ref.spanContext;
   return undefined;
 }

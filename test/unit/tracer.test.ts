@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as opentracing from 'opentracing';
 import { memoryTracer, fixedSampler } from '../helpers/tracer';
-import { JaegerSpan } from '../../src/tracer/span';
-import { JaegerSpanContext, normalizeSpanId, normalizeTraceId } from '../../src/tracer/span-context';
+import { JaegerSpan, isJaegerSpan } from '../../src/tracer/span';
+import { JaegerSpanContext, isJaegerSpanContext, normalizeSpanId, normalizeTraceId } from '../../src/tracer/span-context';
+import { SharedTag, isSharedTag } from '../../src/tracer/shared-tag';
 import { DEBUG_FLAG, SAMPLED_FLAG, JAEGER_CLIENT_VERSION } from '../../src/tracer/constants';
 import { InMemoryReporter } from '../../src/reporters/in-memory';
 import { JaegerTracer } from '../../src/tracer/tracer';
@@ -272,4 +273,39 @@ test('the active span is the default parent; ignoreActiveSpan and explicit child
   const result = tracer.activate(outer, () => 42);
   assert.equal(result, 42);
   assert.throws(() => tracer.activate(outer, () => { throw new Error('same error'); }), /same error/);
+});
+
+test('brand checks stand in for instanceof: own spans, contexts and shared tags only, never a look-alike', () => {
+  const { tracer } = memoryTracer();
+  const span = tracer.startSpan('branded');
+  const ctx = span.context() as JaegerSpanContext;
+  const lookAlikeCtx = { traceId: ctx.traceId, spanId: ctx.spanId, parentId: '', flags: ctx.flags, isValid: true };
+  const foreignSpan = new opentracing.Span();
+  const foreignCtx = new opentracing.SpanContext();
+  const proxied = new Proxy({}, { get: () => true }); // answers true to every property read
+  for (const x of [span, ctx, lookAlikeCtx, foreignSpan, foreignCtx, Object.create(ctx), Object.create(span), null, undefined, 0, 'x']) {
+    assert.equal(isJaegerSpanContext(x), x instanceof JaegerSpanContext);
+    assert.equal(isJaegerSpan(x), x instanceof JaegerSpan);
+  }
+  assert.equal(isJaegerSpanContext(proxied), false);
+  assert.equal(isJaegerSpan(proxied), false);
+  const shared = new SharedTag('k', 'v');
+  for (const t of [shared, { key: 'k', value: 'v' }, Object.freeze({ key: 'k', value: 'v', kept: { size: 1 } }), undefined]) {
+    assert.equal(isSharedTag(t), t instanceof SharedTag);
+  }
+  // Parents and inject take our spans and contexts by brand, and anything else as before.
+  const child = tracer.startSpan('child', { childOf: span });
+  assert.equal((child.context() as JaegerSpanContext).parentId, ctx.spanId);
+  const orphan = tracer.startSpan('orphan', { childOf: lookAlikeCtx as unknown as opentracing.SpanContext });
+  assert.equal((orphan.context() as JaegerSpanContext).parentId, '');
+  for (const given of [span, ctx]) {
+    const carrier: Record<string, string> = {};
+    tracer.inject(given, opentracing.FORMAT_HTTP_HEADERS, carrier);
+    assert.equal(carrier['uber-trace-id'], ctx.toString());
+  }
+  for (const given of [foreignSpan, foreignCtx, lookAlikeCtx]) {
+    const carrier: Record<string, string> = {};
+    tracer.inject(given as opentracing.SpanContext, opentracing.FORMAT_HTTP_HEADERS, carrier);
+    assert.deepEqual(carrier, {});
+  }
 });
