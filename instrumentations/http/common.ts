@@ -84,14 +84,16 @@ export function bindingEmit(original: (...args: any[]) => boolean): (...args: an
     if (this === null || typeof this !== 'object') return original.apply(this, arguments as unknown as unknown[]);
     // Most of a request's and a response's events ('socket', 'prefinish', 'readable', 'resume')
     // have no listener and no observer that acts on them: they pass without a binding lookup.
-    if (!isObservedEvent(type) && unheard(this, type)) return original.apply(this, arguments as unknown as unknown[]);
+    const observed = isObservedEvent(type);
+    if (!observed && unheard(this, type)) return original.apply(this, arguments as unknown as unknown[]);
     const binding = BindingSlot.get(this);
     if (binding === undefined) return original.apply(this, arguments as unknown as unknown[]);
     if (binding.observe !== undefined) binding.observe(type, arg);
     // Nothing listens: no code runs in the scope, so do not enter it (an AsyncLocalStorage run per
-    // event adds up: a request and its response emit a dozen, half of them unheard). 'error' always
-    // enters it: errorMonitor listeners are not counted.
-    if (type !== 'error' && unheard(this, type)) return original.apply(this, arguments as unknown as unknown[]);
+    // event adds up: a request and its response emit a dozen, half of them unheard). An event of
+    // another type got here because it is heard (no observer acts on it, so none took its listeners
+    // away). 'error' always enters it: errorMonitor listeners are not counted.
+    if (observed && type !== 'error' && unheard(this, type)) return original.apply(this, arguments as unknown as unknown[]);
     return applyInScope(binding.scope, original, this, arguments);
   };
   Object.defineProperty(emit, READS_BINDING, { value: true });

@@ -9,7 +9,7 @@ export type Carrier = Record<string, string>;
 export const NOT_MERGED: unique symbol = Symbol('jaeger-auto:not-merged');
 
 export function mergeHeaders(headers: unknown, carrier: Carrier): unknown {
-  if (headers === undefined || headers === null) return Object.assign({}, carrier);
+  if (headers === undefined || headers === null) return { ...carrier };
   if (Array.isArray(headers)) {
     if (headers.length > 0 && Array.isArray(headers[0])) {
       const pairs: unknown[] = [];

@@ -22,6 +22,12 @@ const IGNORED: Scope = Object.freeze({ untraced: true as const });
 class RequestBinding implements EmitBinding {
   constructor(readonly scope: Scope) {}
 }
+
+// By constructor, not instanceof: a class read from the module's scope is no constant to the
+// optimiser, so instanceof is a call into V8's generic builtin, and frameworks ask per middleware.
+function isRequestBinding(binding: EmitBinding | undefined): binding is RequestBinding {
+  return binding !== undefined && binding.constructor === RequestBinding;
+}
 /** An ignored request's (and its response's) binding: shared, there is nothing per request in it. */
 const IGNORED_BINDING: EmitBinding = Object.freeze(new RequestBinding(IGNORED));
 
@@ -47,7 +53,7 @@ type Res = Emitter & { statusCode?: unknown; headersSent?: boolean };
 export function serverSpanOf(req: unknown): JaegerSpan | undefined {
   if (req === null || typeof req !== 'object') return undefined;
   const binding = bindingOf(req);
-  return binding instanceof RequestBinding ? binding.scope.span as JaegerSpan | undefined : undefined;
+  return isRequestBinding(binding) ? binding.scope.span as JaegerSpan | undefined : undefined;
 }
 
 /**
@@ -88,7 +94,7 @@ function enterRequest(req: Req, res: Res): Scope | undefined {
   if (req === null || typeof req !== 'object' || res === null || typeof res !== 'object') return undefined;
   // The same request emitted again (an app's 'checkContinue' handler emitting 'request'): same span.
   const known = bindingOf(req);
-  if (known instanceof RequestBinding) return known.scope;
+  if (isRequestBinding(known)) return known.scope;
 
   const url = typeof req.url === 'string' ? req.url : '/';
   const path = pathOf(url);
