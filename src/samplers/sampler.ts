@@ -24,6 +24,7 @@ export interface Sampler {
 export function samplingDecision(sampled: boolean, type: string, param: unknown): SamplingDecision {
   return Object.freeze({
     sampled,
-    tags: Object.freeze([sharedTag('sampler.type', type), sharedTag('sampler.param', param)]),
+    // Frozen tags in a list typed readonly, not frozen (see sharedTags: read on every root span).
+    tags: [sharedTag('sampler.type', type), sharedTag('sampler.param', param)],
   });
 }

@@ -118,11 +118,13 @@ function safeString(value: unknown): string {
 /**
  * Tags many spans carry alike (an instrumentation's constants, or what a long-lived connection
  * says), made once: addSharedTags then adds them to a span without allocating a tag per span.
+ * Each tag is frozen, the list only typed readonly: V8 (Node 20) reads a frozen array's elements
+ * through its generic keyed load, ~90 instructions an element in callgrind, on every span.
  */
 export function sharedTags(tags: Readonly<Record<string, unknown>>): readonly Tag[] {
   const list: Tag[] = [];
   for (const key in tags) list.push(sharedTag(key, tags[key]));
-  return Object.freeze(list);
+  return list;
 }
 
 /** Adds `tags` (from sharedTags) to a sampled span; an unsampled one keeps nothing anyway. */

@@ -23,11 +23,11 @@ export class SharedTag implements Tag {
 // A mark on the prototype, read by isSharedTag: `tag instanceof SharedTag` in another module is a
 // call into V8's generic instanceof (~100–150 instructions, callgrind), paid for every tag a span gets.
 const SHARED_BRAND = Symbol('jaeger-auto:shared-tag');
-Object.defineProperty(SharedTag.prototype, SHARED_BRAND, { value: SHARED_BRAND });
+Object.defineProperty(SharedTag.prototype, 'jaeger-auto:brand', { value: SHARED_BRAND });
 
 /** `tag instanceof SharedTag`, at the cost of a property load. */
 export function isSharedTag(tag: Tag | undefined): tag is SharedTag {
-  return tag !== undefined && (tag as { [SHARED_BRAND]?: unknown })[SHARED_BRAND] === SHARED_BRAND;
+  return tag !== undefined && (tag as unknown as Record<string, unknown>)['jaeger-auto:brand'] === SHARED_BRAND;
 }
 
 /**

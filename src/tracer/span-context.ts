@@ -68,14 +68,15 @@ export class JaegerSpanContext extends opentracing.SpanContext {
 
 // A mark on the prototype, read by isJaegerSpanContext: `x instanceof JaegerSpanContext` in another
 // module is a call into V8's generic instanceof in optimised code (the imported class is no constant
-// there), ~100–150 instructions a test in callgrind; a property load is an inline map check. The
-// mark's value is the symbol itself, so a proxy that answers every read with `true` is no context.
+// there), ~100–150 instructions a test in callgrind; a load of a property named by a literal is an
+// inline map check (a symbol key from module scope is no constant either: a generic keyed load). The
+// mark's value is a private symbol, so a proxy that answers every read with `true` is no context.
 const CONTEXT_BRAND = Symbol('jaeger-auto:span-context');
-Object.defineProperty(JaegerSpanContext.prototype, CONTEXT_BRAND, { value: CONTEXT_BRAND });
+Object.defineProperty(JaegerSpanContext.prototype, 'jaeger-auto:brand', { value: CONTEXT_BRAND });
 
 /** `x instanceof JaegerSpanContext`, at the cost of a property load. */
 export function isJaegerSpanContext(x: unknown): x is JaegerSpanContext {
-  return typeof x === 'object' && x !== null && (x as { [CONTEXT_BRAND]?: unknown })[CONTEXT_BRAND] === CONTEXT_BRAND;
+  return typeof x === 'object' && x !== null && (x as Record<string, unknown>)['jaeger-auto:brand'] === CONTEXT_BRAND;
 }
 
 const HEX = /^[0-9a-f]+$/i;

@@ -287,11 +287,11 @@ export class JaegerSpan extends opentracing.Span implements FinishedSpan {
 
 // A mark on the prototype, read by isJaegerSpan (see isJaegerSpanContext for why not instanceof).
 const SPAN_BRAND = Symbol('jaeger-auto:span');
-Object.defineProperty(JaegerSpan.prototype, SPAN_BRAND, { value: SPAN_BRAND });
+Object.defineProperty(JaegerSpan.prototype, 'jaeger-auto:brand', { value: SPAN_BRAND });
 
 /** `x instanceof JaegerSpan`, at the cost of a property load. */
 export function isJaegerSpan(x: unknown): x is JaegerSpan {
-  return typeof x === 'object' && x !== null && (x as { [SPAN_BRAND]?: unknown })[SPAN_BRAND] === SPAN_BRAND;
+  return typeof x === 'object' && x !== null && (x as Record<string, unknown>)['jaeger-auto:brand'] === SPAN_BRAND;
 }
 
 function limitName(name: string): string {
