@@ -4,6 +4,12 @@
 /** Strings longer than this are measured with Buffer.byteLength first instead of over-reserving. */
 export const SHORT_STRING = 1024;
 
+// TypedArray methods taken once and called on the buffer: looked up on a Buffer per call, `set` and
+// `copyWithin` went through V8's generic property load each time (~70 instructions a lookup in
+// callgrind; a server span copies ~9 encoded tags and keys).
+const setBytes = Uint8Array.prototype.set;
+const copyBytesWithin = Uint8Array.prototype.copyWithin;
+
 export class ByteWriter {
   buf: Buffer;
   pos = 0;
@@ -32,9 +38,17 @@ export class ByteWriter {
 
   /** Appends bytes already encoded by the same protocol. */
   writeRaw(bytes: Uint8Array): void {
-    this.ensure(bytes.length);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
+    const n = bytes.length;
+    this.ensure(n);
+    setBytes.call(this.buf, bytes, this.pos);
+    this.pos += n;
+  }
+
+  /** Appends a copy of bytes [from, to) this writer already wrote. */
+  repeat(from: number, to: number): void {
+    this.ensure(to - from);
+    copyBytesWithin.call(this.buf, this.pos, from, to);
+    this.pos += to - from;
   }
 
   /** A copy of what was written since `from`. */
