@@ -93,9 +93,10 @@ function prepare(args: IArguments, defaultProtocol: string): ClientCall | undefi
   if (merged === NOT_MERGED) {
     return { span, caller, form, args: Array.prototype.slice.call(args), options, lateCarrier: carrier, defaultProtocol };
   }
-  // Never the caller's objects: a copy of their options with a copy of their headers. Spread, not
-  // Object.assign: V8 clones an object literal's shape in one step (CloneObjectIC).
-  const copy: Options = { ...options };
+  // Never the caller's objects: a copy of their options with a copy of their headers. Not spread:
+  // in Node 20 a spread copy that then gets `headers` took V8's slow clone path (~6k instructions
+  // against ~2k, callgrind).
+  const copy: Options = Object.assign({}, options);
   copy.headers = merged;
   let callArgs: unknown[];
   if (form === OPTIONS_FORM) {

@@ -8,8 +8,9 @@ export type Carrier = Record<string, string>;
 /** Returned when the headers have a shape Node would reject or we do not know: leave them alone. */
 export const NOT_MERGED: unique symbol = Symbol('jaeger-auto:not-merged');
 
+/** `carrier` must be fresh: with no headers given it becomes the request's headers as it is. */
 export function mergeHeaders(headers: unknown, carrier: Carrier): unknown {
-  if (headers === undefined || headers === null) return { ...carrier };
+  if (headers === undefined || headers === null) return carrier;
   if (Array.isArray(headers)) {
     if (headers.length > 0 && Array.isArray(headers[0])) {
       const pairs: unknown[] = [];
