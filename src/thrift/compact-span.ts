@@ -37,11 +37,14 @@ export function writeSpanCompact(w: CompactWriter, span: FinishedSpan): void {
   byte(w, I64_D1);
   const traceAt = w.pos;
   w.writeI64(hexToI64(traceId, traceId.length));
+  const traceLowEnd = w.pos;
   byte(w, I64_D1);
   w.writeI64(hexToI64(traceId, traceId.length - 16));
   const traceEnd = w.pos;
   byte(w, I64_D1);
-  w.writeI64(hexToI64(ctx.spanId, ctx.spanId.length));
+  // A root span's id is its 64-bit trace id (the tracer makes them one string): the same varint.
+  if (ctx.spanId === traceId) copyWritten(w, traceAt, traceLowEnd);
+  else w.writeI64(hexToI64(ctx.spanId, ctx.spanId.length));
   byte(w, I64_D1);
   const parentAt = w.pos;
   w.writeI64(hexToI64(ctx.parentId, ctx.parentId.length));
