@@ -1,5 +1,5 @@
 import type { Tag } from '../tracer/finished-span';
-import { sharedTag } from '../tracer/shared-tag';
+import { sharedTagList } from '../tracer/shared-tag';
 
 /**
  * One sampling decision. Samplers build their decisions once and return the same objects, so a
@@ -25,6 +25,6 @@ export function samplingDecision(sampled: boolean, type: string, param: unknown)
   return Object.freeze({
     sampled,
     // Frozen tags in a list typed readonly, not frozen (see sharedTags: read on every root span).
-    tags: [sharedTag('sampler.type', type), sharedTag('sampler.param', param)],
+    tags: sharedTagList([['sampler.type', type], ['sampler.param', param]]),
   });
 }

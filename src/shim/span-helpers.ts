@@ -3,7 +3,7 @@ import { getTracer, isTracing } from '../tracer/global';
 import { activeScope, type Scope } from '../context/scope-manager';
 import type { FinishGuard, JaegerSpan } from '../tracer/span';
 import type { Tag } from '../tracer/finished-span';
-import { sharedTag } from '../tracer/shared-tag';
+import { sharedTagList } from '../tracer/shared-tag';
 import { ERROR } from '../tracer/tags';
 import type { JaegerTracer, JaegerSpanOptions } from '../tracer/tracer';
 import { currentInstrumentation, maybeInjectFault, reportFault, type InstrumentationState } from './guard';
@@ -122,9 +122,9 @@ function safeString(value: unknown): string {
  * through its generic keyed load, ~90 instructions an element in callgrind, on every span.
  */
 export function sharedTags(tags: Readonly<Record<string, unknown>>): readonly Tag[] {
-  const list: Tag[] = [];
-  for (const key in tags) list.push(sharedTag(key, tags[key]));
-  return list;
+  const entries: Array<[string, unknown]> = [];
+  for (const key in tags) entries.push([key, tags[key]]);
+  return sharedTagList(entries);
 }
 
 /** Adds `tags` (from sharedTags) to a sampled span; an unsampled one keeps nothing anyway. */

@@ -3,7 +3,7 @@ import type { CompactWriter } from './compact-writer';
 import { writeLog, writeTag } from './encode';
 import { hexToI64 } from './int64';
 import { TagType, TType } from './types';
-import { isSharedTag } from '../tracer/shared-tag';
+import { isSharedTag, type SharedTagRun } from '../tracer/shared-tag';
 
 // The Span struct in compact protocol, specialised: writeSpan() through the generic ProtocolWriter
 // spends most of its time on per-field bookkeeping (field-id stack, type table, bool deferral)
@@ -96,7 +96,21 @@ export function writeSpanCompact(w: CompactWriter, span: FinishedSpan): void {
   if (tags.length > 0) {
     byte(w, LIST_D1);
     w.writeListBegin(TType.STRUCT, tags.length);
-    for (let i = 0; i < tags.length; i++) writeTagCompact(w, tags[i]);
+    for (let i = 0; i < tags.length;) {
+      const tag = tags[i];
+      if (isSharedTag(tag)) {
+        const run = tag.run;
+        if (run !== undefined && run.tags[0] === tag) {
+          const n = writeRun(w, tags, i, run);
+          if (n > 0) {
+            i += n;
+            continue;
+          }
+        }
+      }
+      writeTagCompact(w, tag);
+      i++;
+    }
     logHeader = LIST_D1;
   }
   if (logs.length > 0) {
@@ -125,6 +139,34 @@ function writeTagCompact(w: CompactWriter, tag: Tag): void {
   const start = w.pos;
   writeTagStruct(w, tag);
   encoded.compact = new Uint8Array(w.buf.subarray(start, w.pos)); // a copy: the batch buffer is reused
+}
+
+// A run of shared tags (SharedTagRun) that sits whole and in order at tags[at]: its members' bytes,
+// put together once all of them have their own, in one copy. Returns how many tags it wrote, 0 when
+// the span holds the run otherwise (a member dropped by the span limits, another order).
+function writeRun(w: CompactWriter, tags: readonly Tag[], at: number, run: SharedTagRun): number {
+  const members = run.tags;
+  const n = members.length;
+  if (at + n > tags.length) return 0;
+  for (let j = 1; j < n; j++) if (tags[at + j] !== members[j]) return 0;
+  let bytes = run.compact;
+  if (bytes === undefined) {
+    let size = 0;
+    for (let j = 0; j < n; j++) {
+      const own = members[j].encoded.compact;
+      if (own === undefined) return 0; // the first time: each tag is encoded on its own
+      size += own.length;
+    }
+    bytes = new Uint8Array(size);
+    for (let j = 0, p = 0; j < n; j++) {
+      const own = members[j].encoded.compact!;
+      bytes.set(own, p);
+      p += own.length;
+    }
+    run.compact = bytes;
+  }
+  w.writeRaw(bytes);
+  return n;
 }
 
 // A Tag struct: 1 key, 2 vType, then the one value field (3 vStr, 4 vDouble, 5 vBool, 6 vLong).

@@ -15,9 +15,25 @@ export class SharedTag implements Tag {
    */
   readonly kept: { size: number } = { size: 0 };
 
-  constructor(readonly key: string, readonly value: string | number | boolean) {
+  constructor(
+    readonly key: string,
+    readonly value: string | number | boolean,
+    /** The tags it was made with (sharedTagList), when there were others. */
+    readonly run: SharedTagRun | undefined = undefined,
+  ) {
     Object.freeze(this); // like every other shared tag: nobody changes what thousands of spans hold
   }
+}
+
+/**
+ * Shared tags made together (an instrumentation's constants, a connection's peer tags, a sampler's
+ * decision) and added to spans together. Where a span holds them in a row, in order, the compact
+ * encoder copies the row's bytes at once: one copy instead of one per tag.
+ */
+export class SharedTagRun {
+  readonly tags: SharedTag[] = [];
+  /** The tags' compact encodings one after another, put together by the encoder once each has its own. */
+  compact: Uint8Array | undefined = undefined;
 }
 
 // A mark on the prototype, read by isSharedTag: `tag instanceof SharedTag` in another module is a
@@ -38,4 +54,22 @@ export function sharedTag(key: string, value: unknown): Tag {
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
     ? new SharedTag(key, value)
     : Object.freeze({ key, value });
+}
+
+/** sharedTag for each entry; the SharedTags among them form one SharedTagRun when there are two or more. */
+export function sharedTagList(entries: ReadonlyArray<readonly [string, unknown]>): Tag[] {
+  let primitives = 0;
+  for (const [, value] of entries) if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') primitives++;
+  const run = primitives >= 2 ? new SharedTagRun() : undefined;
+  const list: Tag[] = [];
+  for (const [key, value] of entries) {
+    if (run !== undefined && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) {
+      const tag = new SharedTag(key, value, run);
+      run.tags.push(tag);
+      list.push(tag);
+    } else {
+      list.push(sharedTag(key, value));
+    }
+  }
+  return list;
 }

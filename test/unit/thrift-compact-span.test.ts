@@ -91,10 +91,15 @@ test('shared tags: the bytes copied from the first encoding equal a fresh encodi
   assert.ok(shared.every((t) => t instanceof SharedTag));
   // The same tag objects in spans of different shapes, mixed with plain tags, twice over: the
   // second time every shared tag comes from its cache.
+  // The whole list in a row is copied as one run once every member has its own bytes; a broken
+  // run (a member missing, another order) falls back to tag by tag.
   const spans = [
     makeSpan({ tags: [...shared] }),
     makeSpan({ tags: [{ key: 'first', value: 'plain' }, ...shared.slice(3), { key: 'n', value: 1 }, ...shared.slice(0, 3)] }),
     makeSpan({ tags: shared.slice(5, 8), logs: [{ timestamp: 9, fields: [...shared.slice(0, 2)] }] }),
+    makeSpan({ tags: [{ key: 'before', value: 1 }, ...shared, { key: 'after', value: true }, ...shared] }),
+    makeSpan({ tags: [...shared.slice(0, 4), ...shared.slice(5)] }),
+    makeSpan({ tags: [...shared].reverse() }),
   ];
   for (let round = 0; round < 2; round++) {
     for (const [i, span] of spans.entries()) {
@@ -104,6 +109,9 @@ test('shared tags: the bytes copied from the first encoding equal a fresh encodi
     }
   }
   assert.ok(shared.every((t) => (t as SharedTag).encoded.compact !== undefined), 'every shared tag was cached');
+  const run = (shared[0] as SharedTag).run!;
+  assert.ok(shared.every((t) => (t as SharedTag).run === run) && run.tags.length === shared.length);
+  assert.ok(run.compact !== undefined, 'the run was copied whole');
   assert.ok(shared.every((t) => Object.isFrozen(t)));
 });
 
