@@ -51,25 +51,29 @@ export function isSharedTag(tag: Tag | undefined): tag is SharedTag {
  * frozen plain tag (encoded with each span as usual).
  */
 export function sharedTag(key: string, value: unknown): Tag {
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
-    ? new SharedTag(key, value)
-    : Object.freeze({ key, value });
+  return isPrimitive(value) ? new SharedTag(key, value) : Object.freeze({ key, value });
 }
 
 /** sharedTag for each entry; the SharedTags among them form one SharedTagRun when there are two or more. */
 export function sharedTagList(entries: ReadonlyArray<readonly [string, unknown]>): Tag[] {
   let primitives = 0;
-  for (const [, value] of entries) if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') primitives++;
+  for (const [, value] of entries) if (isPrimitive(value)) primitives++;
   const run = primitives >= 2 ? new SharedTagRun() : undefined;
+  // Built by push: a version built with Array#map (which may leave the array holey) counted ~0.2k
+  // more instructions per span in the span target, a little above its noise.
   const list: Tag[] = [];
   for (const [key, value] of entries) {
-    if (run !== undefined && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) {
-      const tag = new SharedTag(key, value, run);
-      run.tags.push(tag);
-      list.push(tag);
-    } else {
+    if (run === undefined || !isPrimitive(value)) {
       list.push(sharedTag(key, value));
+      continue;
     }
+    const tag = new SharedTag(key, value, run);
+    run.tags.push(tag);
+    list.push(tag);
   }
   return list;
+}
+
+function isPrimitive(value: unknown): value is string | number | boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 }
