@@ -1,7 +1,6 @@
 // Pieces the http server and client shims share: the propagation format, the component tag value,
 // error marking, and running an emitter's listeners in one captured scope.
 import type * as opentracing from 'opentracing';
-import { EventEmitter } from 'node:events';
 import { applyInScope, bind, type Scope } from '../../src/context/scope-manager';
 import { ERROR } from '../../src/tracer/tags';
 
@@ -35,6 +34,14 @@ export function markFailed(span: opentracing.Span, kind: string, message: string
 export interface EmitBinding {
   readonly scope: Scope | undefined;
   readonly observe?: (this: EmitBinding, type: unknown, arg: unknown) => void;
+  /**
+   * An observed event type whose listeners at binding time were Node's own (a server response's
+   * 'finish', a request's 'end': added before the app saw the emitter), with those listeners as
+   * listenersOf gave them: while the event still has exactly these, it runs outside the scope,
+   * as it would without us. Node's code needs no span, and a scope entered per event costs.
+   */
+  readonly quietType?: string;
+  readonly quietListeners?: unknown;
 }
 
 /** Returns the object it is given: lets a subclass constructor add private fields to any object. */
@@ -92,13 +99,18 @@ export function bindingEmit(original: (...args: any[]) => boolean): (...args: an
     // event adds up: a request and its response emit a dozen, half of them unheard). An event of
     // another type got here because it is heard (no observer acts on it, so none took its listeners
     // away). 'error' always enters it: errorMonitor listeners are not counted.
-    if (type !== 'error' && isObservedEvent(type) && unheard(this, type)) return original.apply(this, arguments as unknown as unknown[]);
+    if (type !== 'error' && isObservedEvent(type)) {
+      const listeners = listenersOf(this, type);
+      if (listeners === undefined || (type === binding.quietType && listeners === binding.quietListeners)) {
+        return original.apply(this, arguments as unknown as unknown[]);
+      }
+    }
     return applyInScope(binding.scope, original, this, arguments);
   };
   const emit = function emit(this: any, type: unknown): boolean {
     // Most of a request's and a response's events ('socket', 'prefinish', 'readable', 'resume')
     // have no listener and no observer that acts on them: they pass without a binding lookup.
-    if (this !== null && typeof this === 'object' && (isObservedEvent(type) || !unheard(this, type))) {
+    if (this !== null && typeof this === 'object' && (isObservedEvent(type) || listenersOf(this, type) !== undefined)) {
       return scoped.apply(this, arguments as unknown as [unknown]);
     }
     return original.apply(this, arguments as unknown as unknown[]);
@@ -117,12 +129,14 @@ function isObservedEvent(type: unknown): boolean {
     || type === 'timeout' || type === 'aborted';
 }
 
-// EventEmitter's own, called directly: looking `listenerCount` up on requests, responses and client
-// requests of many shapes was a megamorphic property load on every event (callgrind, /outbound).
-const listenerCount = EventEmitter.prototype.listenerCount as (this: object, type: unknown) => number;
-
-function unheard(emitter: object, type: unknown): boolean {
-  return listenerCount.call(emitter, type) === 0;
+/**
+ * What an EventEmitter keeps for `type`: undefined when nothing listens, else the listener or an
+ * array of them. Read as EventEmitter's own listenerCount reads it (it deletes a type's entry with
+ * its last listener), so a listener added and removed again leaves the same value behind.
+ */
+export function listenersOf(emitter: object, type: unknown): unknown {
+  const events = (emitter as { _events?: Record<PropertyKey, unknown> })._events;
+  return events === undefined || events === null ? undefined : events[type as PropertyKey];
 }
 
 /**

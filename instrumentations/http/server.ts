@@ -12,7 +12,7 @@ import {
   SPAN_KIND, SPAN_KIND_RPC_SERVER,
 } from '../../src/tracer/tags';
 import type { Tag } from '../../src/tracer/finished-span';
-import { COMPONENT_HTTP, FORMAT_HTTP_HEADERS, Stamp, bindEmitTo, bindingOf, markFailed, stripQuery, toPort, type EmitBinding } from './common';
+import { COMPONENT_HTTP, FORMAT_HTTP_HEADERS, Stamp, bindEmitTo, bindingOf, listenersOf, markFailed, stripQuery, toPort, type EmitBinding } from './common';
 import { isIgnoredPath } from './ignore-paths';
 import { operationMethod } from './url';
 
@@ -20,7 +20,8 @@ import { operationMethod } from './url';
 const IGNORED: Scope = Object.freeze({ untraced: true as const });
 /** An incoming request's binding; its class tells it from the bindings of other emitters. */
 class RequestBinding implements EmitBinding {
-  constructor(readonly scope: Scope) {}
+  readonly quietType = 'end';
+  constructor(readonly scope: Scope, readonly quietListeners: unknown) {}
 }
 
 // By constructor, not instanceof: a class read from the module's scope is no constant to the
@@ -29,7 +30,7 @@ function isRequestBinding(binding: EmitBinding | undefined): binding is RequestB
   return binding !== undefined && binding.constructor === RequestBinding;
 }
 /** An ignored request's (and its response's) binding: shared, there is nothing per request in it. */
-const IGNORED_BINDING: EmitBinding = Object.freeze(new RequestBinding(IGNORED));
+const IGNORED_BINDING: EmitBinding = Object.freeze(new RequestBinding(IGNORED, undefined));
 
 /** The response's binding: runs its listeners in the request's scope and ends the span once. */
 interface ResponseBinding extends EmitBinding {
@@ -122,9 +123,12 @@ function enterRequest(req: Req, res: Res): Scope | undefined {
     tagPeer(span, req.socket);
   }
   const scope: Scope = { span };
-  // The request's binding also records its scope (serverSpanOf, a repeated emit).
-  bindEmitTo(req, new RequestBinding(scope));
-  const binding: ResponseBinding = { scope, span, res, open: true, observe: onResponseEvent };
+  // The request's binding also records its scope (serverSpanOf, a repeated emit). Node's own
+  // listeners of the request's 'end' and the response's 'finish' are already there: see quietType.
+  bindEmitTo(req, new RequestBinding(scope, listenersOf(req, 'end')));
+  const binding: ResponseBinding = {
+    scope, span, res, open: true, observe: onResponseEvent, quietType: 'finish', quietListeners: listenersOf(res, 'finish'),
+  };
   bindEmitTo(res, binding);
   return scope;
 }

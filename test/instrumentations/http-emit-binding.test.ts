@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import { activeSpan } from '../../src/context/scope-manager';
-import { bindEmitTo, bindingEmit, bindingOf, type EmitBinding } from '../../instrumentations/http/common';
+import { bindEmitTo, bindingEmit, bindingOf, listenersOf, type EmitBinding } from '../../instrumentations/http/common';
 
 class Patched extends EventEmitter {}
 Patched.prototype.emit = bindingEmit(EventEmitter.prototype.emit);
@@ -114,4 +114,45 @@ test('an unheard event of a type observers act on is still observed; its result 
   assert.equal(bound.emit('quiet'), true);
   assert.equal(late, span);
   assert.equal(seen.at(-1), 'quiet', 'a heard event of any type is observed');
+});
+
+test("an observed event whose listeners are still those there at binding (Node's own) runs outside the scope, observed; one the app joins runs inside", () => {
+  const { span, seen } = setup();
+  const bound = new Patched();
+  const nodeOwn: unknown[] = [];
+  const own = (): void => { nodeOwn.push(activeSpan()); };
+  bound.on('finish', own);
+  bindEmitTo(bound, { scope: { span } as any, observe(type) { seen.push(type); }, quietType: 'finish', quietListeners: listenersOf(bound, 'finish') });
+  assert.equal(bound.emit('finish'), true);
+  assert.deepEqual(nodeOwn, [null], "the listener there before the binding ran outside the scope");
+  const app: unknown[] = [];
+  const appListener = (): void => { app.push(activeSpan()); };
+  bound.on('finish', appListener);
+  bound.emit('finish');
+  assert.deepEqual(nodeOwn, [null, span], 'with an app listener added, every listener runs in the scope');
+  assert.deepEqual(app, [span]);
+  bound.off('finish', appListener);
+  bound.emit('finish');
+  assert.deepEqual(nodeOwn, [null, span, null], 'the app listener removed again: quiet again');
+  // Only the quiet type is quiet: the same listener on another observed type still runs inside.
+  bound.on('close', own);
+  bound.emit('close');
+  assert.deepEqual(nodeOwn, [null, span, null, span]);
+  assert.deepEqual(seen, ['finish', 'finish', 'finish', 'close'], 'the observer saw every event');
+});
+
+test('listenersOf reads what listenerCount counts: undefined exactly when nothing listens', () => {
+  const e = new EventEmitter();
+  const f = (): void => {};
+  const g = (): void => {};
+  assert.equal(listenersOf(e, 'x'), undefined);
+  e.on('x', f);
+  assert.equal(listenersOf(e, 'x'), f);
+  e.on('x', g);
+  assert.deepEqual(listenersOf(e, 'x'), [f, g]);
+  e.off('x', g);
+  assert.equal(listenersOf(e, 'x'), f, 'back to the lone listener itself');
+  e.off('x', f);
+  assert.equal(listenersOf(e, 'x'), undefined);
+  assert.equal(listenersOf(Object.create(null), 'x'), undefined, 'an object without _events');
 });
