@@ -22,9 +22,11 @@ function patchModule(exports: HttpLike, ctx: PatchContext, protocol: string): vo
   ctx.wrap(exports, 'get', (original) => client().wrapClient(original, protocol) as typeof original);
   // One emit per class that reads a per-object binding, instead of a closure and an own `emit` on
   // every request and response (https uses these same classes; only the http module exports them,
-  // and until it is loaded the shims fall back to per-object emits).
+  // and until it is loaded the shims fall back to per-object emits). Unguarded: a request and its
+  // response emit a dozen events or more, the emit starts no span and reads only bindings made
+  // while http was enabled, and the guard cost more per event than the emit's own fast path.
   for (const cls of [exports.IncomingMessage, exports.ServerResponse, exports.ClientRequest]) {
-    if (cls?.prototype) ctx.wrap(cls.prototype, 'emit', common().bindingEmit);
+    if (cls?.prototype) ctx.wrap(cls.prototype, 'emit', common().bindingEmit, { unguarded: true });
   }
 }
 

@@ -10,9 +10,21 @@ export interface PatchContext {
   /**
    * Replaces `target[method]` with `wrapper(original)` through the loader, which refuses double
    * wraps, keeps name and length, logs failures, and records the wrap so unpatching is automatic.
-   * Returns false when nothing was wrapped.
+   * Returns false when nothing was wrapped. The wrapper runs as its instrumentation (src/shim/
+   * guard.ts) unless `options.unguarded` says otherwise.
    */
-  wrap<T extends object, K extends keyof T>(target: T, method: K, wrapper: (original: T[K]) => T[K]): boolean;
+  wrap<T extends object, K extends keyof T>(target: T, method: K, wrapper: (original: T[K]) => T[K], options?: WrapOptions): boolean;
+}
+
+export interface WrapOptions {
+  /**
+   * Install the wrapper as it is, without the guard that marks its instrumentation current and
+   * calls the original directly once the instrumentation is disabled. Only for wrappers that run
+   * per event (an emitter's emit), start no span and cannot throw: there the guard's bookkeeping
+   * on every call costs more than the wrapper's own fast path. Such a wrapper keeps running after
+   * its instrumentation is disabled, so it may act only on state made while it was enabled.
+   */
+  readonly unguarded?: boolean;
 }
 
 /**

@@ -154,9 +154,12 @@ export function installHooks(instrumentations: Instrumentations, options: HookOp
       version: version as string,
       log: logger,
       // Every wrapper runs as its instrumentation (src/shim/guard.ts): our own failure disables it.
-      wrap: (target, method, wrapper) => {
+      // The unguarded exception: see WrapOptions.
+      wrap: (target, method, wrapper, options) => {
         const state = states.get(definition);
-        const guarded = state === undefined ? wrapper : (original: any) => guardWrapper(state, original, wrapper(original)) as any;
+        const guarded = state === undefined || options?.unguarded === true
+          ? wrapper
+          : (original: any) => guardWrapper(state, original, wrapper(original)) as any;
         return wrapMethod(target, method, guarded, records, logger);
       },
     };

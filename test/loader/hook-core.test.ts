@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { InstrumentationDefinition } from '../../src/loader/definition';
 import { hookKey, hookedModuleNames, installHooks } from '../../src/loader/hook';
 import { isWrapped } from '../../src/shim/wrap';
+import { currentInstrumentation } from '../../src/shim/guard';
 import { recordingLogger } from './support';
 
 // Core modules, through test-only definitions on 'querystring' (no built-in instrumentation touches
@@ -86,4 +87,30 @@ test('hooking only core modules with range * never loads semver', (t) => {
   assert.deepEqual(handle.applied(), ['querystring']);
   const semver = Object.keys(require.cache).filter((k) => /[\\/]node_modules[\\/]semver[\\/]/.test(k));
   assert.deepEqual(semver, []);
+});
+
+test('ctx.wrap runs a wrapper as its instrumentation; with unguarded: true the wrapper is installed as it is', (t) => {
+  const seen: Array<[string, string | undefined]> = [];
+  const definition: InstrumentationDefinition<QueryString> = {
+    name: 'querystring',
+    versions: '*',
+    patch(qs, ctx) {
+      for (const [method, unguarded] of [['escape', false], ['unescape', true]] as const) {
+        ctx.wrap(qs, method, (original) => function (this: unknown, str: string) {
+          seen.push([method, currentInstrumentation()?.id]);
+          return original.call(this, str);
+        }, { unguarded });
+      }
+    },
+  };
+  const handle = installHooks({ qs: [definition] });
+  t.after(() => handle.uninstall());
+  const qs = require('node:querystring') as QueryString;
+  assert.equal(qs.escape('a b'), 'a%20b');
+  assert.equal(qs.unescape('a%20b'), 'a b');
+  assert.deepEqual(seen, [['escape', 'qs'], ['unescape', undefined]]);
+  assert.equal(isWrapped(qs.unescape), true, 'still recorded: uninstall puts it back');
+  handle.uninstall();
+  assert.equal(isWrapped(qs.unescape), false);
+  assert.equal(isWrapped(qs.escape), false);
 });
