@@ -36,7 +36,7 @@ export interface EmitBinding {
   readonly observe?: (this: EmitBinding, type: unknown, arg: unknown) => void;
   /**
    * An observed event type whose listeners at binding time were Node's own (a server response's
-   * 'finish', a request's 'end': added before the app saw the emitter), with those listeners as
+   * 'finish': resOnFinish, added before the app saw the response), with those listeners as
    * listenersOf gave them: while the event still has exactly these, it runs outside the scope,
    * as it would without us. Node's code needs no span, and a scope entered per event costs.
    */

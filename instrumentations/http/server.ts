@@ -20,8 +20,7 @@ import { operationMethod } from './url';
 const IGNORED: Scope = Object.freeze({ untraced: true as const });
 /** An incoming request's binding; its class tells it from the bindings of other emitters. */
 class RequestBinding implements EmitBinding {
-  readonly quietType = 'end';
-  constructor(readonly scope: Scope, readonly quietListeners: unknown) {}
+  constructor(readonly scope: Scope) {}
 }
 
 // By constructor, not instanceof: a class read from the module's scope is no constant to the
@@ -30,7 +29,7 @@ function isRequestBinding(binding: EmitBinding | undefined): binding is RequestB
   return binding !== undefined && binding.constructor === RequestBinding;
 }
 /** An ignored request's (and its response's) binding: shared, there is nothing per request in it. */
-const IGNORED_BINDING: EmitBinding = Object.freeze(new RequestBinding(IGNORED, undefined));
+const IGNORED_BINDING: EmitBinding = Object.freeze(new RequestBinding(IGNORED));
 
 /** The response's binding: runs its listeners in the request's scope and ends the span once. */
 interface ResponseBinding extends EmitBinding {
@@ -123,9 +122,10 @@ function enterRequest(req: Req, res: Res): Scope | undefined {
     tagPeer(span, req.socket);
   }
   const scope: Scope = { span };
-  // The request's binding also records its scope (serverSpanOf, a repeated emit). Node's own
-  // listeners of the request's 'end' and the response's 'finish' are already there: see quietType.
-  bindEmitTo(req, new RequestBinding(scope, listenersOf(req, 'end')));
+  // The request's binding also records its scope (serverSpanOf, a repeated emit). The response's
+  // 'finish' already has Node's own listener (resOnFinish): see quietType. The request's 'end' has
+  // none yet (Node adds clearIncoming later, from resOnFinish), so it gets no quiet listeners.
+  bindEmitTo(req, new RequestBinding(scope));
   const binding: ResponseBinding = {
     scope, span, res, open: true, observe: onResponseEvent, quietType: 'finish', quietListeners: listenersOf(res, 'finish'),
   };
